@@ -1,0 +1,31 @@
+// ESLint flat config: typescript-eslint's type-aware rules plus Pulumi's rules that catch an Output used
+// inside a plain template string (it would print "Calling [toString] on an [Output<T>] is not supported").
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+
+export default tseslint.config(
+    {
+        ignores: ["node_modules/**", "bin/**", "policy/node_modules/**", "policy/bin/**", "examples/**", "**/*.mjs", "**/*.js"],
+    },
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            "@typescript-eslint/no-floating-promises": "error",
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+        },
+    },
+    {
+        files: ["tests/**/*.ts"],
+        rules: {
+            // chai-style and mocha hooks use dynamic imports and `any` from mocked resources.
+            "@typescript-eslint/no-unsafe-member-access": "off",
+            "@typescript-eslint/no-unsafe-assignment": "off",
+        },
+    },
+);

@@ -1,0 +1,57 @@
+// RELEASE-PROCESS.md step 7: "Post release summary in #mirador-release Slack channel".
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { waitFor } from "./naming";
+
+export interface AnnouncementArgs {
+    /** Slack incoming-webhook URL (secret). */
+    webhookUrl: pulumi.Input<string>;
+    version: string;
+    tag: string;
+    digestRef: pulumi.Input<string>;
+    chartDigest: pulumi.Input<string>;
+    /** Links to show (GitHub release page); may be empty. */
+    links: pulumi.Input<string>[];
+}
+
+/** The Slack message. Internal. Exported for testing. */
+export function announcementPayload(a: {
+    version: string;
+    tag: string;
+    digestRef: string;
+    chartDigest: string;
+    links: string[];
+}) {
+    const lines = [
+        `:rocket: *mirador-rca ${a.tag}* is in production`,
+        `• image \`${a.digestRef}\` (cosign-verified)`,
+        `• chart \`${a.chartDigest}\``,
+        ...a.links.filter((l) => l !== "").map((l) => `• ${l}`),
+    ];
+    return { text: lines.join("\n") };
+}
+
+/** Posts the release summary once per release: it re-posts only when the version or the digests change. */
+export class Announcement extends pulumi.ComponentResource {
+    constructor(name: string, args: AnnouncementArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mirador:release:Announcement", name, {}, opts);
+        const payload = pulumi
+            .all([args.digestRef, args.chartDigest, pulumi.all(args.links)])
+            .apply(([digestRef, chartDigest, links]) =>
+                JSON.stringify(
+                    announcementPayload({ version: args.version, tag: args.tag, digestRef, chartDigest, links }),
+                ),
+            );
+        new command.local.Command(
+            `${name}-slack`,
+            {
+                create: 'curl -fsS --max-time 20 -X POST -H "Content-Type: application/json" --data-binary @- "$SLACK_WEBHOOK_URL"',
+                stdin: payload,
+                environment: { SLACK_WEBHOOK_URL: pulumi.secret(args.webhookUrl) },
+                triggers: [args.version, args.digestRef, args.chartDigest],
+            },
+            { parent: this, dependsOn: waitFor(opts), additionalSecretOutputs: ["stdout", "stderr"] },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,104 @@
+// RELEASE-PROCESS.md steps 5.2 and 6: `helm upgrade --install` of the packaged chart, the image pinned by digest.
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { waitFor } from "./naming";
+import { mergeValues, Values } from "./values";
+
+export interface ChartReleaseArgs {
+    /** Helm release name and namespace (staging: mirador-rca-canary in mirador-staging). */
+    name: string;
+    namespace: string;
+    /** The packaged chart (.tgz), relative to the project directory. */
+    chartArchive: pulumi.Input<string>;
+    /** The chart archive's digest: a new chart is a new release even at the same version. */
+    chartDigest: pulumi.Input<string>;
+    imageRepository: string;
+    /** sha256:… of the signed image. */
+    imageDigest: pulumi.Input<string>;
+    /** "canary" or "stable": the track label of the pods and of every series they export. */
+    track: "canary" | "stable";
+    /** The stack's values overlay; the image, track and replica count below win over it. */
+    values: Values;
+    /** Values files applied before `values` (e.g. values/canary.yaml). */
+    valuesFiles: string[];
+    replicaCount?: number;
+    prometheusLabels?: Record<string, string>;
+    timeoutSeconds: number;
+    atomic: boolean;
+    cleanupOnFail: boolean;
+    /** The kubeconfig the guard step's helm uses; the provider gets the same one. */
+    kubeconfig?: string;
+    provider?: k8s.Provider;
+}
+
+export class ChartRelease extends pulumi.ComponentResource {
+    /** The Helm release, for `helm list`, `helm history` and `helm rollback`. */
+    readonly release: k8s.helm.v3.Release;
+    /** Helm's revision number of the deployed release. */
+    readonly revision: pulumi.Output<number>;
+    /** Helm's status of the release ("deployed" once it is up). */
+    readonly status: pulumi.Output<string>;
+    /** When this digest was deployed (UTC, ISO 8601): the start of the canary's soak. */
+    readonly deployedAt: pulumi.Output<string>;
+
+    constructor(name: string, args: ChartReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mirador:release:ChartRelease", name, {}, opts);
+        const changeTriggers = [args.imageDigest, args.chartDigest];
+        const env = {
+            RELEASE: args.name,
+            NAMESPACE: args.namespace,
+            ...(args.kubeconfig ? { KUBECONFIG: args.kubeconfig } : {}),
+        };
+
+        // A run cancelled mid-upgrade leaves the release pending-upgrade and every later upgrade refused; before
+        // each change, roll such a release back to its last good revision (or remove a half-done first install).
+        const guard = new command.local.Command(
+            `${name}-pending-guard`,
+            { create: "bash components/steps/helm-pending-guard.sh", environment: env, triggers: changeTriggers },
+            { parent: this, dependsOn: waitFor(opts) },
+        );
+
+        const pinned: Values = {
+            image: { repository: args.imageRepository, digest: args.imageDigest },
+            track: args.track,
+        };
+        if (args.replicaCount !== undefined) {
+            pinned.replicaCount = args.replicaCount;
+        }
+        if (args.prometheusLabels !== undefined && Object.keys(args.prometheusLabels).length > 0) {
+            pinned.prometheus = { labels: args.prometheusLabels };
+        }
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: args.name,
+                namespace: args.namespace,
+                createNamespace: true,
+                chart: args.chartArchive,
+                valueYamlFiles: args.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
+                values: mergeValues(args.values, pinned),
+                // atomic rolls a failed upgrade back; cleanupOnFail removes what a failed upgrade created; the
+                // timeout bounds the wait for Ready pods; jobs (hooks) must finish too.
+                atomic: args.atomic,
+                cleanupOnFail: args.cleanupOnFail,
+                timeout: args.timeoutSeconds,
+                waitForJobs: true,
+                maxHistory: 10,
+            },
+            { parent: this, dependsOn: waitFor(opts, guard), provider: args.provider },
+        );
+        this.revision = this.release.status.revision;
+        this.status = this.release.status.status;
+
+        const stamp = new command.local.Command(
+            `${name}-deployed-at`,
+            { create: "date -u +%Y-%m-%dT%H:%M:%SZ", triggers: changeTriggers },
+            { parent: this, dependsOn: [this.release] },
+        );
+        this.deployedAt = stamp.stdout.apply((s) => s.trim());
+
+        this.registerOutputs({ revision: this.revision, status: this.status, deployedAt: this.deployedAt });
+    }
+}

@@ -1,0 +1,241 @@
+// mirador-release: the release process of mirador-rca (RELEASE-PROCESS.md) as one Pulumi program.
+//   pulumi up -s staging   build, sign and package; deploy the canary; smoke-test it; route canary traffic
+//   pulumi up -s prod      promote exactly the canary's digest and chart; route all traffic; tag; announce
+// This file reads the stack's config and composes the components for the stack's role; it holds no step logic.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { Announcement } from "./components/announcement";
+import { ChartPackage } from "./components/chart-package";
+import { ChartRelease } from "./components/chart-release";
+import { GitHubRelease } from "./components/github-release";
+import { LocalCanary } from "./components/local-canary";
+import { Preflight } from "./components/preflight";
+import { ReleaseTag } from "./components/release-tag";
+import { SignatureCheck } from "./components/signature-check";
+import { SignedImage } from "./components/signed-image";
+import { SmokeTests } from "./components/smoke-tests";
+import { TrafficSwitch } from "./components/traffic-switch";
+import { readCanary } from "./config/promotion";
+import { pulumiConfigSource } from "./config/reader";
+import { ReleaseSettings } from "./config/settings";
+import { readChart } from "./config/source-tree";
+import { loadSettings } from "./config/stack-config";
+
+const projectDir = __dirname;
+const rel = (p: string) => path.relative(projectDir, p) || ".";
+
+function kubernetesProvider(s: ReleaseSettings): k8s.Provider | undefined {
+    if (s.kubernetes.kubeconfig === undefined && s.kubernetes.context === undefined) {
+        return undefined;
+    }
+    return new k8s.Provider("kubernetes", { kubeconfig: s.kubernetes.kubeconfig, context: s.kubernetes.context });
+}
+
+/** staging: Preflight → SignedImage → ChartPackage → canary ChartRelease → SmokeTests → TrafficSwitch. */
+function canary(s: ReleaseSettings) {
+    const provider = kubernetesProvider(s);
+    const preflight = new Preflight("preflight", {
+        sourceDir: rel(s.source.dir),
+        commands: s.preflightCommands,
+        commit: s.source.commit,
+        version: s.version,
+    });
+    const image = new SignedImage(
+        "image",
+        {
+            repository: s.image.repository,
+            tag: s.tag,
+            sourceDir: rel(s.source.dir),
+            dockerfile: s.image.dockerfile,
+            context: s.image.context,
+            prebuild: s.image.prebuild,
+            platform: s.image.platform,
+            network: s.image.network,
+            registry: s.image.registry,
+            commit: s.source.commit,
+            cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
+        },
+        { dependsOn: [preflight] },
+    );
+    const chart = new ChartPackage("chart", {
+        chartDir: rel(s.source.chartDir),
+        chartName: readChart(s.source.chartDir).name,
+        version: s.version,
+        distDir: "dist",
+        imageDigest: image.digest,
+        ociRegistry: s.chartRegistry,
+    });
+    const release = new ChartRelease(
+        "canary",
+        {
+            name: s.release.name,
+            namespace: s.release.namespace,
+            chartArchive: chart.archive,
+            chartDigest: chart.digest,
+            imageRepository: s.image.repository,
+            imageDigest: image.digest,
+            track: "canary",
+            values: s.release.values,
+            valuesFiles: s.release.valuesFiles.map(rel),
+            replicaCount: s.canary!.replicaCount,
+            prometheusLabels: s.canary!.prometheusLabels,
+            timeoutSeconds: s.release.timeoutSeconds,
+            atomic: s.release.atomic,
+            cleanupOnFail: s.release.cleanupOnFail,
+            kubeconfig: s.kubernetes.kubeconfig,
+            provider,
+        },
+        { dependsOn: [image] },
+    );
+    const runtime = s.localCanary
+        ? new LocalCanary(
+              "local-canary",
+              { digestRef: image.digestRef, version: s.version, ...s.localCanary },
+              { dependsOn: [release] },
+          )
+        : undefined;
+    const smoke = new SmokeTests(
+        "smoke",
+        {
+            endpoint: s.smoke!.endpoint,
+            plaintext: s.smoke!.plaintext,
+            digestRef: image.digestRef,
+            prometheusUrl: s.prometheusUrl,
+            cacheHitRateFloor: s.smoke!.cacheHitRateFloor,
+        },
+        { dependsOn: runtime ? [release, runtime] : [release] },
+    );
+    new TrafficSwitch(
+        "traffic",
+        {
+            namespace: s.traffic.namespace,
+            configMapName: s.traffic.configMapName,
+            releaseName: s.release.name,
+            track: "canary",
+            weight: s.canary!.trafficWeight,
+            digestRef: image.digestRef,
+            version: s.version,
+            provider,
+        },
+        { dependsOn: [smoke] },
+    );
+    return {
+        role: s.role,
+        version: s.version,
+        commit: s.source.commit,
+        imageDigestRef: image.digestRef,
+        imageDigest: image.digest,
+        signatureVerified: image.signatureVerified,
+        chartArchive: chart.archive,
+        chartDigest: chart.digest,
+        releaseName: s.release.name,
+        namespace: s.release.namespace,
+        releaseRevision: release.revision,
+        canaryDeployedAt: release.deployedAt,
+        trafficWeight: s.canary!.trafficWeight,
+    };
+}
+
+/** prod: the canary's digest and chart → verify → prod ChartRelease → TrafficSwitch(100 %) → tag → release → announce. */
+async function production(s: ReleaseSettings) {
+    const provider = kubernetesProvider(s);
+    const canaryFacts = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
+    const signature = new SignatureCheck("canary-signature", {
+        imageRef: canaryFacts.imageDigestRef,
+        publicKey: s.cosign.publicKey,
+        tlogUpload: s.cosign.tlogUpload,
+    });
+    const release = new ChartRelease(
+        "production",
+        {
+            name: s.release.name,
+            namespace: s.release.namespace,
+            chartArchive: canaryFacts.chartArchive,
+            chartDigest: canaryFacts.chartDigest,
+            imageRepository: canaryFacts.imageDigestRef.split("@")[0],
+            imageDigest: canaryFacts.imageDigest,
+            track: "stable",
+            values: s.release.values,
+            valuesFiles: s.release.valuesFiles.map(rel),
+            timeoutSeconds: s.release.timeoutSeconds,
+            atomic: s.release.atomic,
+            cleanupOnFail: s.release.cleanupOnFail,
+            kubeconfig: s.kubernetes.kubeconfig,
+            provider,
+        },
+        { dependsOn: [signature] },
+    );
+    const traffic = new TrafficSwitch(
+        "traffic",
+        {
+            namespace: s.traffic.namespace,
+            configMapName: s.traffic.configMapName,
+            releaseName: s.release.name,
+            track: "stable",
+            weight: 100,
+            digestRef: canaryFacts.imageDigestRef,
+            version: s.version,
+            provider,
+        },
+        { dependsOn: [release] },
+    );
+    const tag = new ReleaseTag(
+        "tag",
+        { sourceDir: rel(s.source.dir), tag: s.tag, commit: s.source.commit, remote: s.gitRemote! },
+        { dependsOn: [release, traffic] },
+    );
+    const githubRelease = s.github
+        ? new GitHubRelease(
+              "github",
+              {
+                  ...s.github,
+                  tag: s.tag,
+                  commit: s.source.commit,
+                  changelog: s.source.changelog,
+                  digestRef: canaryFacts.imageDigestRef,
+                  chartDigest: canaryFacts.chartDigest,
+                  prerelease: s.version.includes("-"),
+              },
+              { dependsOn: [tag] },
+          )
+        : undefined;
+    if (s.slackWebhookUrl) {
+        new Announcement(
+            "announcement",
+            {
+                webhookUrl: s.slackWebhookUrl,
+                version: s.version,
+                tag: s.tag,
+                digestRef: canaryFacts.imageDigestRef,
+                chartDigest: canaryFacts.chartDigest,
+                links: githubRelease ? [githubRelease.url] : [],
+            },
+            { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
+        );
+    }
+    return {
+        role: s.role,
+        version: s.version,
+        commit: s.source.commit,
+        tag: tag.summary,
+        imageDigestRef: canaryFacts.imageDigestRef,
+        imageDigest: canaryFacts.imageDigest,
+        chartArchive: canaryFacts.chartArchive,
+        chartDigest: canaryFacts.chartDigest,
+        releaseName: s.release.name,
+        namespace: s.release.namespace,
+        releaseRevision: release.revision,
+        deployedAt: release.deployedAt,
+        canaryDeployedAt: canaryFacts.canaryDeployedAt,
+        signatureVerified: signature.verified,
+        githubRelease: githubRelease?.url,
+    };
+}
+
+async function main() {
+    const settings = loadSettings(pulumiConfigSource(), { projectDir, stack: pulumi.getStack() });
+    return settings.role === "canary" ? canary(settings) : production(settings);
+}
+
+export = main();

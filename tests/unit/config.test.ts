@@ -1,0 +1,256 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { loadSettings } from "../../config/stack-config";
+import { ConfigError } from "../../config/validate";
+import { mapConfig } from "./support/map-config";
+import { runProgram } from "./support/program";
+import { changelogFor, createSourceFixture, SourceFixture } from "./support/source-fixture";
+import { prodConfig, prodSecrets, stagingConfig, stagingSecrets } from "./support/stacks";
+import { repoRoot } from "../support/tools";
+
+describe("stack config", () => {
+    let src: SourceFixture;
+    before(() => (src = createSourceFixture({ tags: ["v0.2.0", "v0.3.0"] })));
+    after(() => src.remove());
+
+    const load = (values: Record<string, unknown>, secrets = stagingSecrets, stack = "staging") =>
+        loadSettings(mapConfig(values, secrets), { projectDir: repoRoot, stack });
+
+    /** Loads the config and returns the single problem it reports. */
+    const problemOf = (values: Record<string, unknown>, secrets = stagingSecrets, stack = "staging"): string => {
+        try {
+            load(values, secrets, stack);
+        } catch (e) {
+            assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+            assert.strictEqual(e.problems.length, 1, `expected one problem, got:\n${e.problems.join("\n")}`);
+            return e.problems[0];
+        }
+        assert.fail("the config was accepted");
+    };
+
+    it("accepts the staging config and normalises a v-prefixed version once", () => {
+        const s = load({ ...stagingConfig(src), version: "v0.4.0" });
+        assert.strictEqual(s.version, "0.4.0");
+        assert.strictEqual(s.tag, "v0.4.0");
+        assert.strictEqual(s.role, "canary");
+        assert.strictEqual(s.release.namespace, "mirador-staging");
+        assert.strictEqual(s.release.name, "mirador-rca-canary");
+        assert.strictEqual(s.source.commit, src.commit);
+        assert.strictEqual(s.source.releaseDate, "2025-09-22");
+        assert.deepStrictEqual(s.preflightCommands, ["make verify", "make govulncheck"]);
+    });
+
+    it("gives production its own namespace and release name by default", () => {
+        const s = load(prodConfig(src), prodSecrets, "prod");
+        assert.deepStrictEqual([s.release.namespace, s.release.name], ["mirador-prod", "mirador-rca"]);
+        assert.strictEqual(s.gitRemote, "origin");
+    });
+
+    const cases: [string, (base: Record<string, unknown>) => Record<string, unknown>, string][] = [
+        [
+            "a version that is not semver",
+            (c) => ({ ...c, version: "0.4" }),
+            "Pulumi.staging.yaml: mirador-release:version '0.4' is not semver (expected e.g. 0.4.0 or v0.4.0)",
+        ],
+        [
+            "a missing version",
+            (c) => ({ ...c, version: undefined }),
+            "Pulumi.staging.yaml: mirador-release:version is not set (set it with: pulumi config set version 0.4.0)",
+        ],
+        [
+            "an unknown role",
+            (c) => ({ ...c, role: "prod" }),
+            "Pulumi.staging.yaml: mirador-release:role 'prod' is not a role (expected canary for staging or production for prod)",
+        ],
+        [
+            "an image repository with a tag",
+            (c) => ({ ...c, image: { repository: "ghcr.io/miradorstack/mirador-rca:latest" } }),
+            "Pulumi.staging.yaml: mirador-release:image.repository 'ghcr.io/miradorstack/mirador-rca:latest' must not carry a tag: the version tag comes from mirador-release:version (expected e.g. ghcr.io/miradorstack/mirador-rca)",
+        ],
+        [
+            "an image repository with a digest",
+            (c) => ({ ...c, image: { repository: `ghcr.io/m/r@sha256:${"a".repeat(64)}` } }),
+            `Pulumi.staging.yaml: mirador-release:image.repository 'ghcr.io/m/r@sha256:${"a".repeat(64)}' must not carry a digest: the program pins the digest it builds (expected e.g. ghcr.io/miradorstack/mirador-rca)`,
+        ],
+        [
+            "a namespace that is no DNS label",
+            (c) => ({ ...c, namespace: "Mirador_Staging" }),
+            "Pulumi.staging.yaml: mirador-release:namespace 'Mirador_Staging' is not a valid namespace (expected lowercase letters, digits and '-', at most 63 characters, e.g. mirador-staging)",
+        ],
+        [
+            "a release name over Helm's 53 characters",
+            (c) => ({ ...c, releaseName: "r".repeat(54) }),
+            `Pulumi.staging.yaml: mirador-release:releaseName '${"r".repeat(54)}' is not a valid Helm release name (expected lowercase letters, digits and '-', at most 53 characters, e.g. mirador-rca-canary)`,
+        ],
+        [
+            "a zero canary replica count",
+            (c) => ({ ...c, canary: { replicaCount: 0 } }),
+            "Pulumi.staging.yaml: mirador-release:canary.replicaCount is 0, expected a whole number from 1 to 100 (default 1)",
+        ],
+        [
+            "a traffic weight over 100",
+            (c) => ({ ...c, canary: { trafficWeight: 120 } }),
+            "Pulumi.staging.yaml: mirador-release:canary.trafficWeight is 120, expected a whole number from 0 to 100 (default 10)",
+        ],
+        [
+            "a Prometheus URL that is no URL",
+            (c) => ({ ...c, prometheusUrl: "prometheus:9090" }),
+            "Pulumi.staging.yaml: mirador-release:prometheusUrl 'prometheus:9090' must be an http or https URL (expected e.g. http://prometheus.monitoring:9090)",
+        ],
+        [
+            "a smoke endpoint without port",
+            (c) => ({ ...c, smoke: { endpoint: "mirador-rca-canary" } }),
+            "Pulumi.staging.yaml: mirador-release:smoke.endpoint 'mirador-rca-canary' is not host:port (e.g. 127.0.0.1:50051)",
+        ],
+        [
+            "a missing cosign key file",
+            (c) => ({ ...c, cosign: { ...(c.cosign as object), key: "/nonexistent/cosign.key" } }),
+            "Pulumi.staging.yaml: mirador-release:cosign.key '/nonexistent/cosign.key' does not exist (expected a cosign key file, e.g. ~/.cosign/mirador-rca.key)",
+        ],
+        [
+            "a values file that does not exist",
+            (c) => ({ ...c, helm: { valuesFiles: ["values/nope.yaml"] } }),
+            `Pulumi.staging.yaml: mirador-release:helm.valuesFiles names '${path.join(repoRoot, "values/nope.yaml")}', which does not exist`,
+        ],
+        [
+            "a helm timeout that is not a number",
+            (c) => ({ ...c, helm: { timeoutSeconds: "five minutes" } }),
+            'Pulumi.staging.yaml: mirador-release:helm.timeoutSeconds is "five minutes", expected a whole number from 30 to 3600 (default 300)',
+        ],
+        [
+            "a source checkout that does not exist",
+            (c) => ({ ...c, sourceDir: "/nonexistent/mirador-rca" }),
+            "Pulumi.staging.yaml: mirador-release:sourceDir '/nonexistent/mirador-rca' does not exist (expected the service's checkout)",
+        ],
+    ];
+    for (const [what, change, message] of cases) {
+        it(`refuses ${what}`, () => {
+            assert.strictEqual(problemOf(change(stagingConfig(src))), message);
+        });
+    }
+
+    it("refuses a missing cosign password, naming the command that sets it", () => {
+        const values = { ...stagingConfig(src), cosignPassword: undefined };
+        assert.strictEqual(
+            problemOf(values, []),
+            "Pulumi.staging.yaml: mirador-release:cosignPassword is not set: the password of the cosign signing key (set it with: pulumi config set --secret cosignPassword <value>)",
+        );
+    });
+
+    it("refuses a secret stored in plaintext", () => {
+        assert.strictEqual(
+            problemOf(stagingConfig(src), []),
+            "Pulumi.staging.yaml: mirador-release:cosignPassword is stored in plaintext: the password of the cosign signing key must be encrypted (run: pulumi config set --secret cosignPassword <value>)",
+        );
+    });
+
+    it("refuses a missing GitHub token and Slack webhook in production, all at once", () => {
+        const values = { ...prodConfig(src), githubToken: undefined, slackWebhookUrl: undefined };
+        assert.throws(
+            () => load(values, [], "prod"),
+            (e: ConfigError) => {
+                assert.deepStrictEqual(e.problems, [
+                    "Pulumi.prod.yaml: mirador-release:githubToken is not set: the GitHub token that creates the release and closes the milestone (set it with: pulumi config set --secret githubToken <value>)",
+                    "Pulumi.prod.yaml: mirador-release:slackWebhookUrl is not set: the Slack incoming-webhook URL of #mirador-release (set it with: pulumi config set --secret slackWebhookUrl <value>)",
+                ]);
+                assert.match(e.message, /^2 problems in the release config:\n {2}- /);
+                return true;
+            },
+        );
+    });
+
+    it("refuses a production stack without the staging stack to promote from", () => {
+        assert.strictEqual(
+            problemOf({ ...prodConfig(src), stagingStack: "staging" }, prodSecrets, "prod"),
+            "Pulumi.prod.yaml: mirador-release:stagingStack 'staging' is not a fully qualified stack name (expected organization/project/stack, e.g. organization/mirador-release/staging)",
+        );
+    });
+
+    describe("against the source checkout", () => {
+        let other: SourceFixture;
+        afterEach(() => other?.remove());
+
+        it("refuses a version that Chart.yaml does not carry", () => {
+            other = createSourceFixture({ version: "0.4.1", changelog: changelogFor("0.4.0") });
+            const chart = path.join(other.dir, "charts", "mirador-rca", "Chart.yaml");
+            assert.throws(
+                () => load({ ...stagingConfig(other), sourceDir: other.dir }),
+                (e: ConfigError) => {
+                    assert.deepStrictEqual(e.problems, [
+                        `${chart}: version is '0.4.1' but mirador-release:version is '0.4.0' (set both version and appVersion to 0.4.0)`,
+                        `${chart}: appVersion is '0.4.1' but mirador-release:version is '0.4.0' (set both version and appVersion to 0.4.0)`,
+                    ]);
+                    return true;
+                },
+            );
+        });
+
+        it("refuses a CHANGELOG without the version's section", () => {
+            other = createSourceFixture({ changelog: "# Changelog\n\n## [Unreleased]\n\n## 0.4.0\n- stuff\n" });
+            assert.strictEqual(
+                problemOf(stagingConfig(other)),
+                `${path.join(other.dir, "CHANGELOG.md")}: no section '## [v0.4.0] - YYYY-MM-DD' (found '## 0.4.0'): move the Unreleased items into it`,
+            );
+        });
+
+        it("refuses a CHANGELOG without an Unreleased section", () => {
+            other = createSourceFixture({ changelog: changelogFor("0.4.0").replace("## [Unreleased]\n", "") });
+            assert.strictEqual(
+                problemOf(stagingConfig(other)),
+                `${path.join(other.dir, "CHANGELOG.md")}: no '## [Unreleased]' section (keep one open for ongoing work)`,
+            );
+        });
+
+        it("refuses a version that is not above the highest release tag", () => {
+            other = createSourceFixture({ tags: ["v0.3.0", "v0.10.0"] });
+            assert.strictEqual(
+                problemOf(stagingConfig(other)),
+                "Pulumi.staging.yaml: mirador-release:version '0.4.0' is not above the highest release tag v0.10.0 (bump it, e.g. to 0.10.1)",
+            );
+        });
+
+        it("accepts its own tag on the released commit (a re-run after promotion)", () => {
+            other = createSourceFixture({ tags: ["v0.3.0", "v0.4.0"] });
+            assert.strictEqual(load(stagingConfig(other)).version, "0.4.0");
+        });
+
+        it("refuses its own tag on another commit", () => {
+            other = createSourceFixture({ tags: ["v0.3.0", "v0.4.0"] });
+            const tagged = other.commit;
+            fs.writeFileSync(path.join(other.dir, "README.md"), "next commit\n");
+            other.git("add", "README.md");
+            other.git("commit", "-q", "-m", "after the tag");
+            const head = other.git("rev-parse", "HEAD");
+            assert.strictEqual(
+                problemOf(stagingConfig(other)),
+                `Pulumi.staging.yaml: mirador-release:version '0.4.0' is already tagged v0.4.0 on commit ${tagged.slice(0, 12)}, not on the checkout's HEAD ${head.slice(0, 12)} (a release tag never moves: bump the version)`,
+            );
+        });
+
+        it("refuses a checkout with uncommitted changes unless source.allowDirty is set", () => {
+            other = createSourceFixture();
+            fs.writeFileSync(path.join(other.dir, "main.go"), "package main\n");
+            assert.strictEqual(
+                problemOf(stagingConfig(other)),
+                `${other.dir} has uncommitted changes (main.go): commit them, so that the tag names what was built`,
+            );
+            assert.strictEqual(load({ ...stagingConfig(other), source: { allowDirty: true } }).version, "0.4.0");
+        });
+    });
+
+    it("declares no resource at all when the config is bad", async () => {
+        await assert.rejects(
+            runProgram({
+                stack: "staging",
+                config: { ...stagingConfig(src), version: "4" },
+                secretKeys: stagingSecrets,
+            }),
+            (e: Error & { registered: unknown[] }) => {
+                assert.match(e.message, /mirador-release:version '4' is not semver/);
+                assert.deepStrictEqual(e.registered, []);
+                return true;
+            },
+        );
+    });
+});

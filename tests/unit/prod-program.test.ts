@@ -1,0 +1,219 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { createSourceFixture, SourceFixture } from "./support/source-fixture";
+import { isSecretValue, ProgramRun, runProgram } from "./support/program";
+import { prodConfig, prodSecrets } from "./support/stacks";
+
+const canaryDigest = `sha256:${"c".repeat(64)}`;
+
+function stagingOutputs(src: SourceFixture, archive: string) {
+    return {
+        version: "0.4.0",
+        imageDigestRef: `127.0.0.1:5000/mirador-rca@${canaryDigest}`,
+        imageDigest: canaryDigest,
+        chartArchive: archive,
+        chartDigest: `sha256:${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}`,
+        canaryDeployedAt: "2026-11-23T09:00:00Z",
+        commit: src.commit,
+    };
+}
+
+describe("prod stack (role production)", () => {
+    let src: SourceFixture;
+    let archive: string;
+    let run: ProgramRun;
+
+    before(async () => {
+        src = createSourceFixture({ tags: ["v0.3.0"] });
+        archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "mirador-rca-0.4.0.tgz");
+        fs.writeFileSync(archive, "packaged chart bytes");
+        run = await runProgram({
+            stack: "prod",
+            config: prodConfig(src),
+            secretKeys: prodSecrets,
+            stagingOutputs: stagingOutputs(src, archive),
+        });
+    });
+    after(() => {
+        src.remove();
+        fs.rmSync(path.dirname(archive), { recursive: true, force: true });
+    });
+
+    it("declares exactly the promotion's steps, and no build", () => {
+        const declared = run.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
+        assert.deepStrictEqual(declared.sort(), [
+            "command:local:Command announcement-slack",
+            "command:local:Command canary-signature-verify",
+            "command:local:Command github-close-milestone",
+            "command:local:Command production-deployed-at",
+            "command:local:Command production-pending-guard",
+            "command:local:Command tag-git-tag",
+            "github:index/release:Release github-release",
+            "kubernetes:core/v1:ConfigMap traffic-routing",
+            "kubernetes:helm.sh/v3:Release production-release",
+            "pulumi:providers:github github-github",
+            "pulumi:pulumi:StackReference staging",
+        ]);
+    });
+
+    it("promotes exactly the canary's digest and chart from the staging stack", () => {
+        assert.strictEqual(run.byName("staging").inputs.name, "organization/mirador-release/staging");
+        const release = run.byName("production-release").inputs;
+        assert.strictEqual(release.values.image.digest, canaryDigest);
+        assert.strictEqual(release.values.image.repository, "127.0.0.1:5000/mirador-rca");
+        assert.strictEqual(release.chart, archive);
+        assert.strictEqual(release.values.track, "stable");
+        assert.strictEqual(release.values.replicaCount, undefined, "prod keeps the chart's replica count");
+        assert.strictEqual(release.name, "mirador-rca");
+        assert.strictEqual(release.namespace, "mirador-prod");
+        assert.strictEqual(
+            run.byName("canary-signature-verify").inputs.environment.IMAGE,
+            `127.0.0.1:5000/mirador-rca@${canaryDigest}`,
+        );
+        assert.strictEqual(run.outputs.imageDigest, canaryDigest);
+    });
+
+    it("verifies the signature again before the release, and tags only after it", () => {
+        const order: [string, string][] = [
+            ["production-release", "canary-signature-verify"],
+            ["traffic-routing", "production-release"],
+            ["tag-git-tag", "production-release"],
+            ["tag-git-tag", "traffic-routing"],
+            ["github-release", "tag-git-tag"],
+            ["github-close-milestone", "github-release"],
+            ["announcement-slack", "tag-git-tag"],
+            ["announcement-slack", "github-release"],
+        ];
+        for (const [later, earlier] of order) {
+            assert.ok(run.dependsOn(later, earlier), `${later} must run after ${earlier}`);
+        }
+    });
+
+    it("routes all traffic to the promoted release", () => {
+        const data = run.byName("traffic-routing").inputs.data;
+        assert.deepStrictEqual(
+            [data["rca.stable.weight"], data["rca.canary.weight"], data["rca.stable.release"]],
+            ["100", "0", "mirador-rca"],
+        );
+    });
+
+    it("tags the released commit with an annotated vX.Y.Z tag on the configured remote", () => {
+        const env = run.byName("tag-git-tag").inputs.environment;
+        assert.deepStrictEqual(
+            [env.TAG, env.MESSAGE, env.COMMIT, env.REMOTE],
+            ["v0.4.0", "mirador-rca v0.4.0", src.commit, "origin"],
+        );
+        assert.strictEqual(run.outputs.tag, `v0.4.0 ${src.commit}`);
+    });
+
+    it("writes the release notes from the CHANGELOG section and the digests", () => {
+        const release = run.byName("github-release").inputs;
+        assert.strictEqual(release.tagName, "v0.4.0");
+        assert.strictEqual(release.targetCommitish, src.commit);
+        assert.ok(release.body.startsWith("### Added\n- Correlation ranking by blast radius."));
+        assert.ok(release.body.includes(`127.0.0.1:5000/mirador-rca@${canaryDigest}`));
+        assert.ok(release.body.includes(stagingOutputs(src, archive).chartDigest));
+    });
+
+    it("keeps the GitHub token and the Slack webhook secret wherever they flow", () => {
+        const provider = run.byName("github-github");
+        assert.ok(isSecretValue(provider.raw.token), "provider token");
+        const milestone = run.byName("github-close-milestone").raw.environment as Record<string, unknown>;
+        assert.ok(isSecretValue(milestone.GITHUB_TOKEN), "milestone step token");
+        const slack = run.byName("announcement-slack").raw.environment as Record<string, unknown>;
+        assert.ok(isSecretValue(slack.SLACK_WEBHOOK_URL), "webhook");
+        const everything = JSON.stringify(run.resources.map((r) => r.raw)).replace(/"value":"[^"]*"/g, "");
+        assert.ok(!everything.includes("ghp_fixture_token") && !everything.includes("hooks.slack.com"));
+    });
+
+    it("announces the version and both digests", () => {
+        const payload = JSON.parse(run.byName("announcement-slack").inputs.stdin) as { text: string };
+        assert.ok(payload.text.includes("v0.4.0"));
+        assert.ok(payload.text.includes(canaryDigest));
+        assert.ok(payload.text.includes(stagingOutputs(src, archive).chartDigest));
+        assert.deepStrictEqual(run.byName("announcement-slack").inputs.triggers.slice(0, 1), ["0.4.0"]);
+    });
+});
+
+describe("prod stack refuses what did not run as the canary", () => {
+    let src: SourceFixture;
+    let archive: string;
+    before(() => {
+        src = createSourceFixture({ tags: ["v0.3.0"] });
+        archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "mirador-rca-0.4.0.tgz");
+        fs.writeFileSync(archive, "packaged chart bytes");
+    });
+    after(() => {
+        src.remove();
+        fs.rmSync(path.dirname(archive), { recursive: true, force: true });
+    });
+
+    // Only the read of the staging stack may happen before the refusal: nothing is deployed, tagged or sent.
+    const refused = async (outputs: Record<string, unknown>, expected: RegExp) => {
+        await assert.rejects(
+            runProgram({ stack: "prod", config: prodConfig(src), secretKeys: prodSecrets, stagingOutputs: outputs }),
+            (e: Error & { registered: { type: string }[] }) => {
+                assert.match(e.message, expected);
+                assert.deepStrictEqual(
+                    e.registered.map((r) => r.type),
+                    ["pulumi:pulumi:StackReference"],
+                );
+                return true;
+            },
+        );
+    };
+
+    it("a canary of another version", async () => {
+        await refused(
+            { ...stagingOutputs(src, archive), version: "0.3.9" },
+            /the canary in organization\/mirador-release\/staging is version 0\.3\.9, but mirador-release:version is 0\.4\.0/,
+        );
+    });
+
+    it("a staging stack that never ran", async () => {
+        await refused(
+            {},
+            /staging stack organization\/mirador-release\/staging has no version, imageDigestRef, .* output: run pulumi up -s staging first/,
+        );
+    });
+
+    it("a chart that changed since staging", async () => {
+        await refused(
+            { ...stagingOutputs(src, archive), chartDigest: `sha256:${"0".repeat(64)}` },
+            /has digest sha256:[a-f0-9]{64}, but the canary deployed sha256:0{64}: the chart changed since staging/,
+        );
+    });
+
+    it("a canary built from another commit", async () => {
+        await refused(
+            { ...stagingOutputs(src, archive), commit: "f".repeat(40) },
+            /the canary was built from commit ffffffffffff, but the checkout is at/,
+        );
+    });
+});
+
+describe("prod stack options", () => {
+    it("declares no GitHub release and no announcement when both are switched off", async () => {
+        const src = createSourceFixture();
+        const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "chart.tgz");
+        fs.writeFileSync(archive, "chart");
+        try {
+            const config = { ...prodConfig(src), github: { enabled: false }, announce: { enabled: false } };
+            const run = await runProgram({
+                stack: "local-prod",
+                config,
+                secretKeys: [],
+                stagingOutputs: stagingOutputs(src, archive),
+            });
+            const names = run.resources.map((r) => r.name);
+            assert.ok(!names.some((n) => n.startsWith("github") || n.startsWith("announcement")), names.join(", "));
+            assert.ok(names.includes("tag-git-tag"));
+        } finally {
+            src.remove();
+            fs.rmSync(path.dirname(archive), { recursive: true, force: true });
+        }
+    });
+});

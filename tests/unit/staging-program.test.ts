@@ -1,0 +1,164 @@
+import * as assert from "assert";
+import { createSourceFixture, SourceFixture } from "./support/source-fixture";
+import { isSecretValue, ProgramRun, runProgram } from "./support/program";
+import { stagingConfig, stagingSecrets } from "./support/stacks";
+
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+
+describe("staging stack (role canary)", () => {
+    let src: SourceFixture;
+    let run: ProgramRun;
+
+    before(async () => {
+        src = createSourceFixture({ tags: ["v0.3.0"] });
+        run = await runProgram({ stack: "staging", config: stagingConfig(src), secretKeys: stagingSecrets });
+    });
+    after(() => src.remove());
+
+    it("declares exactly the canary's steps as resources", () => {
+        const declared = run.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
+        assert.deepStrictEqual(declared.sort(), [
+            "command:local:Command canary-deployed-at",
+            "command:local:Command canary-pending-guard",
+            "command:local:Command chart-dependency-update",
+            "command:local:Command chart-lint",
+            "command:local:Command chart-package",
+            "command:local:Command image-prebuild",
+            "command:local:Command image-sign",
+            "command:local:Command image-signature-verify",
+            "command:local:Command preflight-make-govulncheck",
+            "command:local:Command preflight-make-verify",
+            "command:local:Command smoke-cache-hit-rate",
+            "command:local:Command smoke-get-patterns",
+            "command:local:Command smoke-investigate",
+            "command:local:Command smoke-investigate-cached",
+            "command:local:Command smoke-list-correlations",
+            "docker:index/image:Image image-image",
+            "kubernetes:core/v1:ConfigMap traffic-routing",
+            "kubernetes:helm.sh/v3:Release canary-release",
+        ]);
+        const components = run.resources.filter((r) => !r.custom).map((r) => `${r.type} ${r.name}`);
+        assert.deepStrictEqual(components.sort(), [
+            "mirador:release:ChartPackage chart",
+            "mirador:release:ChartRelease canary",
+            "mirador:release:Preflight preflight",
+            "mirador:release:SignatureCheck image-signature",
+            "mirador:release:SignedImage image",
+            "mirador:release:SmokeTests smoke",
+            "mirador:release:TrafficSwitch traffic",
+        ]);
+    });
+
+    it("orders the steps: preflight, build, push, sign, verify, package, release, smoke tests, traffic", () => {
+        const order: [string, string][] = [
+            ["preflight-make-govulncheck", "preflight-make-verify"],
+            ["image-prebuild", "preflight-make-govulncheck"],
+            ["image-image", "image-prebuild"],
+            ["image-sign", "image-image"],
+            ["image-signature-verify", "image-sign"],
+            ["chart-lint", "image-image"],
+            ["chart-package", "chart-lint"],
+            ["canary-release", "image-signature-verify"],
+            ["canary-release", "chart-package"],
+            ["canary-release", "canary-pending-guard"],
+            ["canary-deployed-at", "canary-release"],
+            ["smoke-investigate", "canary-release"],
+            ["smoke-investigate-cached", "smoke-investigate"],
+            ["smoke-cache-hit-rate", "smoke-list-correlations"],
+            ["traffic-routing", "smoke-cache-hit-rate"],
+        ];
+        for (const [later, earlier] of order) {
+            assert.ok(run.dependsOn(later, earlier), `${later} must run after ${earlier}`);
+        }
+        assert.ok(!run.dependsOn("image-sign", "canary-release"), "signing must not wait for the release");
+    });
+
+    it("deploys the canary overlay with the image pinned by digest", () => {
+        const release = run.byName("canary-release").inputs;
+        assert.strictEqual(release.name, "mirador-rca-canary");
+        assert.strictEqual(release.namespace, "mirador-staging");
+        assert.strictEqual(release.chart, "dist/mirador-rca-0.4.0.tgz");
+        assert.strictEqual(release.values.replicaCount, 1);
+        assert.strictEqual(release.values.track, "canary");
+        assert.deepStrictEqual(release.values.prometheus, { labels: { release_track: "canary" } });
+        assert.strictEqual(release.values.image.repository, "127.0.0.1:5000/mirador-rca");
+        assert.match(release.values.image.digest, digestPattern);
+        assert.strictEqual(release.values.image.tag, undefined, "no tag may reach the chart");
+        assert.strictEqual(release.values.image.digest, String(run.outputs.imageDigest));
+        assert.deepStrictEqual([release.atomic, release.cleanupOnFail, release.timeout], [true, true, 300]);
+    });
+
+    it("signs and verifies exactly the pushed digest, and re-runs both only when it changes", () => {
+        const ref = String(run.outputs.imageDigestRef);
+        assert.match(ref, /^127\.0\.0\.1:5000\/mirador-rca@sha256:[a-f0-9]{64}$/);
+        for (const step of ["image-sign", "image-signature-verify"]) {
+            const cmd = run.byName(step).inputs;
+            assert.strictEqual(cmd.environment.IMAGE, ref, `${step} takes the digest reference`);
+            assert.deepStrictEqual(cmd.triggers, [ref], `${step} re-runs exactly when the digest changes`);
+        }
+        assert.strictEqual(run.outputs.signatureVerified, true);
+    });
+
+    it("keeps the cosign password secret", () => {
+        const sign = run.byName("image-sign");
+        assert.ok(isSecretValue((sign.raw.environment as Record<string, unknown>).COSIGN_PASSWORD));
+        const serialized = JSON.stringify(run.resources.map((r) => r.raw));
+        const exposed = serialized.replace(/"value":"correct horse battery staple"/g, "");
+        assert.ok(!exposed.includes("correct horse battery staple"), "the password appears outside a secret");
+    });
+
+    it("routes the canary weight to the canary release", () => {
+        const data = run.byName("traffic-routing").inputs.data;
+        assert.strictEqual(data["rca.canary.weight"], "10");
+        assert.strictEqual(data["rca.stable.weight"], "90");
+        assert.strictEqual(data["rca.canary.release"], "mirador-rca-canary");
+        assert.strictEqual(data["rca.canary.image"], run.outputs.imageDigestRef);
+    });
+
+    it("exports what production promotes", () => {
+        assert.strictEqual(run.outputs.version, "0.4.0");
+        assert.strictEqual(run.outputs.commit, src.commit);
+        assert.strictEqual(run.outputs.chartArchive, "dist/mirador-rca-0.4.0.tgz");
+        assert.match(String(run.outputs.chartDigest), digestPattern);
+        assert.strictEqual(run.outputs.releaseName, "mirador-rca-canary");
+        assert.strictEqual(run.outputs.namespace, "mirador-staging");
+        assert.strictEqual(run.outputs.canaryDeployedAt, "2026-11-23T10:00:00Z");
+    });
+});
+
+describe("staging stack options", () => {
+    let src: SourceFixture;
+    before(() => (src = createSourceFixture()));
+    after(() => src.remove());
+
+    it("runs the canary digest on loopback before the smoke tests when localCanary is enabled", async () => {
+        const config = { ...stagingConfig(src), localCanary: { enabled: true, grpcPort: 50123, metricsPort: 9123 } };
+        const run = await runProgram({ stack: "local-staging", config, secretKeys: ["cosignPassword"] });
+        const container = run.byName("local-canary-container").inputs;
+        assert.strictEqual(container.environment.GRPC_PORT, "50123");
+        assert.strictEqual(container.environment.IMAGE, run.outputs.imageDigestRef);
+        assert.ok(run.dependsOn("smoke-investigate", "local-canary-container"));
+        assert.ok(run.dependsOn("local-canary-container", "canary-release"));
+    });
+
+    it("gives the release and the routing an explicit provider when a kubeconfig is configured", async () => {
+        const config = { ...stagingConfig(src), kubernetes: { kubeconfig: `${src.dir}/CHANGELOG.md` } };
+        const run = await runProgram({ stack: "staging", config, secretKeys: ["cosignPassword"] });
+        const provider = run.byName("kubernetes");
+        assert.strictEqual(provider.type, "pulumi:providers:kubernetes");
+        for (const name of ["canary-release", "traffic-routing"]) {
+            assert.ok(run.byName(name).provider.startsWith(provider.urn), `${name} uses the configured cluster`);
+        }
+        assert.strictEqual(run.byName("canary-pending-guard").inputs.environment.KUBECONFIG, `${src.dir}/CHANGELOG.md`);
+    });
+
+    it("previews with the digest still unknown and no error", async () => {
+        const run = await runProgram({
+            stack: "staging",
+            config: stagingConfig(src),
+            secretKeys: ["cosignPassword"],
+            preview: true,
+        });
+        assert.ok(run.resources.some((r) => r.name === "canary-release"));
+    });
+});

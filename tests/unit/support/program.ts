@@ -1,0 +1,236 @@
+// Runs the release program (index.ts) under pulumi.runtime.setMocks and records every registration as the engine
+// would receive it: type, name, parent, raw inputs (with secret markers), and the dependency URNs.
+import * as crypto from "crypto";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { repoRoot } from "../../support/tools";
+
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any */
+
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const sigKey = "4dabf18193072939515e22adb298388d";
+
+export interface Registered {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent: string;
+    provider: string;
+    /** Inputs as the SDK serialized them: secrets appear as { [sigKey]: secretSig, value }. */
+    raw: Record<string, unknown>;
+    /** Inputs with secret markers unwrapped. */
+    inputs: Record<string, any>;
+    /** URNs this resource depends on (explicit dependsOn and through its input properties). */
+    deps: Set<string>;
+}
+
+export interface ProgramRun {
+    resources: Registered[];
+    outputs: Record<string, unknown>;
+    byName(name: string): Registered;
+    /** Whether `a` depends on `b`, directly or through other resources. */
+    dependsOn(a: string, b: string): boolean;
+}
+
+export interface RunOptions {
+    stack: string;
+    config: Record<string, unknown>;
+    /** Keys (without namespace) stored as secrets. */
+    secretKeys?: string[];
+    preview?: boolean;
+    /** Outputs of the StackReference to the staging stack. */
+    stagingOutputs?: Record<string, unknown>;
+}
+
+/** Whether a raw serialized value is a secret. */
+export function isSecretValue(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[sigKey] === secretSig;
+}
+
+function unwrap(v: unknown): any {
+    if (isSecretValue(v)) {
+        return unwrap((v as Record<string, unknown>).value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(unwrap);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+}
+
+/** Resolves an Output (or plain value) to its value. */
+export function promiseOf<T>(input: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+    return new Promise((resolve) => {
+        pulumi.output(input).apply((v) => {
+            resolve(v);
+            return v;
+        });
+    });
+}
+
+const fakeHex = (seed: string) => crypto.createHash("sha256").update(seed).digest("hex");
+
+/** Outputs of a local command, as the real step would print them. */
+function commandStdout(inputs: Record<string, any>): string {
+    const create = String(inputs.create ?? "");
+    const env = (inputs.environment ?? {}) as Record<string, string>;
+    if (create.includes("helm package")) {
+        return `${env.DIST}/${env.NAME}-${env.VERSION}.tgz ${fakeHex(env.VERSION)}`;
+    }
+    if (create.includes("cosign verify")) {
+        const digest = String(env.IMAGE ?? "").split("@")[1];
+        return JSON.stringify([{ critical: { image: { "docker-manifest-digest": digest } } }]);
+    }
+    if (create.startsWith("date")) {
+        return "2026-11-23T10:00:00Z";
+    }
+    if (create.includes("release-tag.sh")) {
+        return `${env.TAG} ${env.COMMIT}`;
+    }
+    return "";
+}
+
+function mockState(args: pulumi.runtime.MockResourceArgs, stagingOutputs: Record<string, unknown>) {
+    const inputs = args.inputs as Record<string, any>;
+    switch (args.type) {
+        case "command:local:Command":
+            return { ...inputs, stdout: commandStdout(inputs), stderr: "" };
+        case "docker:index/image:Image": {
+            const name = String(inputs.imageName);
+            const repo = name.slice(
+                0,
+                name.lastIndexOf(":") > name.lastIndexOf("/") ? name.lastIndexOf(":") : undefined,
+            );
+            return { ...inputs, repoDigest: `${repo}@sha256:${fakeHex(name)}` };
+        }
+        case "kubernetes:helm.sh/v3:Release":
+            return {
+                ...inputs,
+                status: { name: inputs.name, namespace: inputs.namespace, revision: 1, status: "deployed" },
+            };
+        case "kubernetes:core/v1:ConfigMap":
+            return inputs;
+        case "github:index/release:Release":
+            return { ...inputs, htmlUrl: `https://github.com/miradorstack/mirador-rca/releases/tag/${inputs.tagName}` };
+        case "pulumi:pulumi:StackReference":
+            return { name: inputs.name, outputs: stagingOutputs, secretOutputNames: [] };
+    }
+    if (args.type.startsWith("pulumi:providers:") || args.type.startsWith("mirador:release:")) {
+        return inputs;
+    }
+    throw new Error(
+        `the unit-test mocks do not know resource type ${args.type} (add it to tests/unit/support/program.ts)`,
+    );
+}
+
+/** Runs index.ts with the given stack config under mocks and returns what it registered and exported. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+    const stagingOutputs = opts.stagingOutputs ?? {};
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({
+                id: args.custom ? `${args.name}-id` : undefined,
+                state: mockState(args, stagingOutputs),
+            }),
+            call: (args) => {
+                throw new Error(`the unit-test mocks do not answer invokes (${args.token})`);
+            },
+        },
+        "mirador-release",
+        opts.stack,
+        opts.preview ?? false,
+    );
+    const config = Object.fromEntries(
+        Object.entries(opts.config).map(([k, v]) => [
+            `mirador-release:${k}`,
+            typeof v === "string" ? v : JSON.stringify(v),
+        ]),
+    );
+    pulumi.runtime.setAllConfig(
+        config,
+        (opts.secretKeys ?? []).map((k) => `mirador-release:${k}`),
+    );
+
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    const monitor = settings.getMonitor();
+    const resources: Registered[] = [];
+    const record = (req: any, custom: boolean) => {
+        const raw = (req.getObject?.() ?? req.getProperties()).toJavaScript() as Record<string, unknown>;
+        const deps = new Set<string>(req.getDependenciesList());
+        const propDeps = req.getPropertydependenciesMap?.();
+        propDeps?.forEach((v: any) => v.getUrnsList().forEach((u: string) => deps.add(u)));
+        resources.push({
+            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+            type: req.getType(),
+            name: req.getName(),
+            custom,
+            parent: req.getParent(),
+            provider: req.getProvider(),
+            raw,
+            inputs: unwrap(raw),
+            deps,
+        });
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: any) => {
+        record(req, req.getCustom());
+        return register(req, cb);
+    };
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, cb: any) => {
+        record(req, true);
+        return read(req, cb);
+    };
+
+    const entry = path.join(repoRoot, "index.ts");
+    delete require.cache[require.resolve(entry)];
+    let exported: Record<string, unknown>;
+    try {
+        exported = (await require(entry)) as Record<string, unknown>;
+    } catch (e) {
+        await settings.waitForRPCs();
+        throw Object.assign(e as Error, { registered: resources });
+    }
+    const outputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(exported)) {
+        outputs[k] = await promiseOf(v);
+    }
+    await settings.waitForRPCs();
+
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const dependsOn = (a: string, b: string): boolean => {
+        const from = resources.find((r) => r.name === a);
+        const to = resources.find((r) => r.name === b);
+        if (!from || !to) {
+            throw new Error(`no resource named ${!from ? a : b}`);
+        }
+        const seen = new Set<string>();
+        const stack = [...from.deps];
+        while (stack.length > 0) {
+            const urn = stack.pop()!;
+            if (urn === to.urn) {
+                return true;
+            }
+            if (!seen.has(urn)) {
+                seen.add(urn);
+                stack.push(...(byUrn.get(urn)?.deps ?? []));
+            }
+        }
+        return false;
+    };
+    return {
+        resources,
+        outputs,
+        dependsOn,
+        byName: (name) => {
+            const r = resources.find((x) => x.name === name);
+            if (!r) {
+                throw new Error(`no resource named ${name}; registered: ${resources.map((x) => x.name).join(", ")}`);
+            }
+            return r;
+        },
+    };
+}

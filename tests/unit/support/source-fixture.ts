@@ -1,0 +1,77 @@
+// A throw-away service checkout for unit tests: the example chart, a CHANGELOG, cosign key files, a git history.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { repoRoot } from "../../support/tools";
+
+export interface SourceFixture {
+    dir: string;
+    commit: string;
+    /** Runs git in the checkout. */
+    git(...args: string[]): string;
+    remove(): void;
+}
+
+export interface FixtureOptions {
+    version?: string;
+    /** Existing release tags, created on the first commit. */
+    tags?: string[];
+    changelog?: string;
+}
+
+export function changelogFor(version: string): string {
+    return [
+        "# Changelog",
+        "",
+        "## [Unreleased]",
+        "",
+        `## [v${version}] - 2025-09-22`,
+        "### Added",
+        "- Correlation ranking by blast radius.",
+        "",
+        "## [v0.3.0] - 2025-08-01",
+        "- Initial public release.",
+        "",
+    ].join("\n");
+}
+
+export function createSourceFixture(opts: FixtureOptions = {}): SourceFixture {
+    const version = opts.version ?? "0.4.0";
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-source-"));
+    fs.cpSync(path.join(repoRoot, "examples", "mirador-rca", "charts"), path.join(dir, "charts"), { recursive: true });
+    const chartFile = path.join(dir, "charts", "mirador-rca", "Chart.yaml");
+    fs.writeFileSync(
+        chartFile,
+        fs
+            .readFileSync(chartFile, "utf8")
+            .replace(/^version: .*$/m, `version: ${version}`)
+            .replace(/^appVersion: .*$/m, `appVersion: "${version}"`),
+    );
+    fs.writeFileSync(path.join(dir, "CHANGELOG.md"), opts.changelog ?? changelogFor(version));
+    fs.writeFileSync(path.join(dir, "cosign.key"), "encrypted private key (fixture)\n");
+    fs.writeFileSync(path.join(dir, "cosign.pub"), "public key (fixture)\n");
+    const git = (...args: string[]) =>
+        execFileSync("git", ["-C", dir, ...args], {
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                GIT_AUTHOR_NAME: "test",
+                GIT_AUTHOR_EMAIL: "test@localhost",
+                GIT_COMMITTER_NAME: "test",
+                GIT_COMMITTER_EMAIL: "test@localhost",
+            },
+        }).trim();
+    git("init", "-q", "-b", "main");
+    git("add", "-A");
+    git("commit", "-q", "-m", "service at the release commit");
+    for (const tag of opts.tags ?? []) {
+        git("tag", "-a", tag, "-m", `mirador-rca ${tag}`);
+    }
+    return {
+        dir,
+        commit: git("rev-parse", "HEAD"),
+        git,
+        remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+}

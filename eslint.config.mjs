@@ -5,7 +5,15 @@ import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
     {
-        ignores: ["node_modules/**", "bin/**", "policy/node_modules/**", "policy/bin/**", "examples/**", "**/*.mjs", "**/*.js"],
+        ignores: [
+            "node_modules/**",
+            "bin/**",
+            "policy/node_modules/**",
+            "policy/bin/**",
+            "examples/**",
+            "**/*.mjs",
+            "**/*.js",
+        ],
     },
     ...tseslint.configs.recommendedTypeChecked,
     {

@@ -35,6 +35,7 @@ export default tseslint.config(
             "@typescript-eslint/no-unsafe-member-access": "off",
             "@typescript-eslint/no-unsafe-assignment": "off",
             "@typescript-eslint/no-unsafe-argument": "off",
+            "@typescript-eslint/no-unsafe-call": "off",
             // Tests load the program under mocks with a fresh require cache.
             "@typescript-eslint/no-require-imports": "off",
         },

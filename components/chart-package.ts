@@ -50,7 +50,11 @@ export class ChartPackage extends pulumi.ComponentResource {
         const lint = new command.local.Command(
             `${name}-lint`,
             {
-                create: 'helm lint --strict "$CHART" --set image.digest="$IMAGE_DIGEST"',
+                // helm lint reports a template's `fail` only as INFO, so the chart is also rendered with the digest.
+                create: [
+                    'helm lint --strict "$CHART" --set image.digest="$IMAGE_DIGEST"',
+                    'helm template lint "$CHART" --set image.digest="$IMAGE_DIGEST" >/dev/null',
+                ].join(" && "),
                 environment: { ...env, IMAGE_DIGEST: args.imageDigest },
                 triggers,
             },

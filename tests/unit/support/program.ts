@@ -5,7 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../support/tools";
 
-/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any */
 
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const sigKey = "4dabf18193072939515e22adb298388d";

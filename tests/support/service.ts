@@ -1,0 +1,222 @@
+// The example service (examples/mirador-rca) for integration tests: build it, run the real binary on free
+// loopback ports, call it with the real grpcurl and read its Prometheus metrics.
+import * as http from "http";
+import * as path from "path";
+import { ChildProcess, execFile, spawn } from "child_process";
+import { promisify } from "util";
+import { freePort } from "./ports";
+import { repoRoot, requireTool, toolPath } from "./tools";
+
+const execFileAsync = promisify(execFile);
+
+export const exampleDir = path.join(repoRoot, "examples", "mirador-rca");
+export const exampleBinary = path.join(exampleDir, "bin", "mirador-rca");
+export const rcaService = "mirador.rca.v1.RCAService";
+
+/** Runs make in examples/mirador-rca with the tool cache on PATH; the error carries make's output. */
+export async function makeExample(
+    targets: string[],
+    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
+    requireTool("make");
+    requireTool("go");
+    try {
+        const { stdout, stderr } = await execFileAsync("make", ["--no-print-directory", ...targets], {
+            cwd: exampleDir,
+            env: { ...process.env, PATH: toolPath(), ...opts.env },
+            encoding: "utf8",
+            timeout: opts.timeoutMs ?? 600_000,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return stdout + stderr;
+    } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        throw new Error(`make ${targets.join(" ")} failed:\n${e.stdout ?? ""}${e.stderr ?? e.message}`);
+    }
+}
+
+export interface ServiceOptions {
+    track?: string;
+    cacheSize?: number;
+    imageDigest?: string;
+    version?: string;
+    faultErrorRatio?: number;
+    faultLatency?: string;
+}
+
+export interface RunningService {
+    readonly pid: number;
+    /** 127.0.0.1:<port> of the gRPC server. */
+    readonly grpcAddr: string;
+    /** 127.0.0.1:<port> of /metrics. */
+    readonly metricsAddr: string;
+    /** Everything the process wrote to stderr so far (JSON log lines). */
+    logs(): string;
+    /** SIGTERM, a bounded wait, then SIGKILL; resolves once the process has exited. Safe to call twice. */
+    stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): boolean {
+    return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+    if (exited(child)) {
+        return true;
+    }
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), ms);
+        child.once("exit", () => {
+            clearTimeout(timer);
+            resolve(true);
+        });
+    });
+}
+
+/** Starts bin/mirador-rca (build it first with makeExample(["build"])) and waits for its "listening" log line. */
+export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
+    const grpcAddr = `127.0.0.1:${await freePort()}`;
+    const metricsAddr = `127.0.0.1:${await freePort()}`;
+    const args = [`--grpc-addr=${grpcAddr}`, `--metrics-addr=${metricsAddr}`, `--track=${opts.track ?? "stable"}`];
+    if (opts.cacheSize !== undefined) {
+        args.push(`--cache-size=${opts.cacheSize}`);
+    }
+    if (opts.faultErrorRatio !== undefined) {
+        args.push(`--fault-error-ratio=${opts.faultErrorRatio}`);
+    }
+    if (opts.faultLatency !== undefined) {
+        args.push(`--fault-latency=${opts.faultLatency}`);
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.MIRADOR_FAULT_ERROR_RATIO;
+    delete env.MIRADOR_FAULT_LATENCY;
+    if (opts.imageDigest !== undefined) {
+        env.MIRADOR_IMAGE_DIGEST = opts.imageDigest;
+    }
+    if (opts.version !== undefined) {
+        env.MIRADOR_VERSION = opts.version;
+    }
+    const child = spawn(exampleBinary, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+        stderr += chunk;
+    });
+    const stop = async (): Promise<void> => {
+        if (exited(child) || child.pid === undefined) {
+            return;
+        }
+        process.kill(child.pid, "SIGTERM");
+        if (!(await waitForExit(child, 15_000))) {
+            process.kill(child.pid, "SIGKILL");
+            await waitForExit(child, 5_000);
+        }
+    };
+    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+    // Bounded: at most 15 s, polling every 50 ms.
+    const deadline = Date.now() + 15_000;
+    while (!stderr.includes('"msg":"listening"')) {
+        const failed = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
+        if (failed !== null) {
+            throw new Error(`could not start ${exampleBinary}: ${failed.message} (build it with make build)`);
+        }
+        if (exited(child)) {
+            throw new Error(`mirador-rca exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}`);
+        }
+        if (Date.now() > deadline) {
+            await stop();
+            throw new Error(`mirador-rca did not log "listening" within 15s:\n${stderr}`);
+        }
+    }
+    if (child.pid === undefined) {
+        throw new Error("mirador-rca started without a PID");
+    }
+    return { pid: child.pid, grpcAddr, metricsAddr, logs: () => stderr, stop };
+}
+
+export interface GrpcurlResult {
+    /** grpcurl's exit code: 0 for OK, 64 + the gRPC status code for an RPC error. */
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * Runs `grpcurl -plaintext [flags] addr [rest…]` against a loopback address (server reflection, no proto files):
+ * rest is a method, or "list" / "describe" and a symbol. Never throws on an RPC status: read `code`.
+ */
+export async function grpcurl(flags: string[], addr: string, rest: string[]): Promise<GrpcurlResult> {
+    const args = ["-plaintext", ...flags, addr, ...rest];
+    try {
+        const { stdout, stderr } = await execFileAsync(requireTool("grpcurl"), args, {
+            env: { ...process.env, PATH: toolPath() },
+            encoding: "utf8",
+            timeout: 30_000,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (err) {
+        const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
+        if (typeof e.code !== "number") {
+            throw new Error(`grpcurl ${args.join(" ")} did not run: ${e.message}`);
+        }
+        return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+    }
+}
+
+/** Invokes one RCAService method with a JSON request through grpcurl and returns the parsed answer. */
+export async function callRca(addr: string, method: string, request: object): Promise<Record<string, unknown>> {
+    const result = await grpcurl(["-d", JSON.stringify(request)], addr, [`${rcaService}/${method}`]);
+    if (result.code !== 0) {
+        throw new Error(`${method} failed (grpcurl exit ${result.code}): ${result.stderr}`);
+    }
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+export interface Sample {
+    name: string;
+    labels: Record<string, string>;
+    value: number;
+}
+
+/** Parses the Prometheus text exposition format (comments skipped, label values unescaped). */
+export function parsePrometheusText(text: string): Sample[] {
+    const samples: Sample[] = [];
+    for (const line of text.split("\n")) {
+        if (line === "" || line.startsWith("#")) {
+            continue;
+        }
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
+        if (!m) {
+            throw new Error(`not a Prometheus sample line: ${line}`);
+        }
+        const labels: Record<string, string> = {};
+        const labelRe = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/g;
+        for (let l = labelRe.exec(m[2] ?? ""); l !== null; l = labelRe.exec(m[2] ?? "")) {
+            labels[l[1]] = l[2].replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+        }
+        samples.push({ name: m[1], labels, value: Number(m[3]) });
+    }
+    return samples;
+}
+
+/** GETs http://<addr>/metrics and parses it. */
+export async function scrapeMetrics(addr: string): Promise<Sample[]> {
+    const body = await new Promise<string>((resolve, reject) => {
+        const req = http.get(`http://${addr}/metrics`, { timeout: 10_000 }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => (text += chunk));
+            res.on("end", () =>
+                res.statusCode === 200 ? resolve(text) : reject(new Error(`/metrics answered ${res.statusCode}`)),
+            );
+        });
+        req.on("timeout", () => req.destroy(new Error(`GET http://${addr}/metrics timed out`)));
+        req.on("error", reject);
+    });
+    return parsePrometheusText(body);
+}
+
+/** The samples of one metric whose labels include all of `match`. */
+export function select(samples: Sample[], name: string, match: Record<string, string> = {}): Sample[] {
+    return samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
+}

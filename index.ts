@@ -145,6 +145,7 @@ async function production(s: ReleaseSettings) {
         imageRef: canaryFacts.imageDigestRef,
         publicKey: s.cosign.publicKey,
         tlogUpload: s.cosign.tlogUpload,
+        trustedRoot: s.cosign.trustedRoot,
     });
     const release = new ChartRelease(
         "production",

@@ -11,6 +11,11 @@ export interface SignatureCheckArgs {
     publicKey: string;
     /** Whether signatures went to the transparency log; without it, verification skips the tlog check. */
     tlogUpload: boolean;
+    /**
+     * A Sigstore trusted-root file. Without one, cosign fetches the public root over TUF; a key-only setup with no
+     * transparency log (the local stacks) gives a minimal one, so verification never leaves the machine.
+     */
+    trustedRoot?: string;
 }
 
 /**
@@ -47,10 +52,13 @@ export class SignatureCheck extends pulumi.ComponentResource {
         const verify = new command.local.Command(
             `${name}-verify`,
             {
-                create: 'cosign verify --key "$COSIGN_PUBLIC_KEY" $COSIGN_TLOG_FLAG --output json "$IMAGE"',
+                create: 'cosign verify --key "$COSIGN_PUBLIC_KEY" $COSIGN_FLAGS --output json "$IMAGE"',
                 environment: {
                     COSIGN_PUBLIC_KEY: args.publicKey,
-                    COSIGN_TLOG_FLAG: args.tlogUpload ? "" : "--insecure-ignore-tlog=true",
+                    COSIGN_FLAGS: [
+                        ...(args.tlogUpload ? [] : ["--insecure-ignore-tlog=true"]),
+                        ...(args.trustedRoot ? [`--trusted-root=${args.trustedRoot}`] : []),
+                    ].join(" "),
                     IMAGE: args.imageRef,
                 },
                 triggers: [args.imageRef],

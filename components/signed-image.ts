@@ -24,7 +24,13 @@ export interface SignedImageArgs {
     registry?: { server: string; username: string; password: pulumi.Input<string> };
     /** The commit being built: the prebuild re-runs when it changes. */
     commit: string;
-    cosign: { key: string; publicKey: string; password: pulumi.Input<string>; tlogUpload: boolean };
+    cosign: {
+        key: string;
+        publicKey: string;
+        password: pulumi.Input<string>;
+        tlogUpload: boolean;
+        trustedRoot?: string;
+    };
 }
 
 export class SignedImage extends pulumi.ComponentResource {
@@ -86,7 +92,12 @@ export class SignedImage extends pulumi.ComponentResource {
 
         const check = new SignatureCheck(
             `${name}-signature`,
-            { imageRef: image.repoDigest, publicKey: args.cosign.publicKey, tlogUpload: args.cosign.tlogUpload },
+            {
+                imageRef: image.repoDigest,
+                publicKey: args.cosign.publicKey,
+                tlogUpload: args.cosign.tlogUpload,
+                trustedRoot: args.cosign.trustedRoot,
+            },
             { parent: this, dependsOn: [sign] },
         );
         this.signatureVerified = check.verified;

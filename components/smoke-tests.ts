@@ -35,11 +35,20 @@ export class SmokeTests extends pulumi.ComponentResource {
 
         // The investigation runs twice: the second call must be served from the cache.
         for (const call of smokeRequests) {
-            step(call.name, `grpcurl ${plaintext} -max-time 20 -d "$REQUEST" "$ENDPOINT" "$METHOD"`, {
-                ENDPOINT: args.endpoint,
-                METHOD: call.method,
-                REQUEST: JSON.stringify(call.request),
-            });
+            step(
+                call.name,
+                [
+                    `out=$(grpcurl ${plaintext} -max-time 20 -d "$REQUEST" "$ENDPOINT" "$METHOD")`,
+                    'printf "%s\\n" "$out"',
+                    'case "$out" in *"$EXPECT"*) ;; *) echo "answer lacks $EXPECT" >&2; exit 1 ;; esac',
+                ].join(" && "),
+                {
+                    ENDPOINT: args.endpoint,
+                    METHOD: call.method,
+                    REQUEST: JSON.stringify(call.request),
+                    EXPECT: call.expect,
+                },
+            );
         }
         step("cache-hit-rate", "node components/steps/cache-hit-rate.js", {
             PROMETHEUS_URL: args.prometheusUrl,

@@ -61,6 +61,8 @@ export interface CosignSettings {
     password?: pulumi.Output<string>;
     /** Upload signatures to the Rekor transparency log. */
     tlogUpload: boolean;
+    /** A Sigstore trusted-root file for verification (default: cosign fetches the public one). */
+    trustedRoot?: string;
 }
 
 export interface SmokeSettings {

@@ -39,13 +39,19 @@ function resolvePath(projectDir: string, p: string): string {
 }
 
 /** A cosign key reference: KMS-style URIs pass as they are; paths are resolved and must exist. */
-function keyRef(r: Reader, ctx: LoadContext, key: string, value: string): string {
+function keyRef(
+    r: Reader,
+    ctx: LoadContext,
+    key: string,
+    value: string,
+    expected = "a cosign key file, e.g. ~/.cosign/mirador-rca.key",
+): string {
     if (/^[a-z0-9]+:\/\//.test(value) && !value.startsWith("file://")) {
         return value;
     }
     const file = resolvePath(ctx.projectDir, value.replace(/^file:\/\//, ""));
     if (!fs.existsSync(file)) {
-        r.problems.add(key, `'${value}' does not exist (expected a cosign key file, e.g. ~/.cosign/mirador-rca.key)`);
+        r.problems.add(key, `'${value}' does not exist (expected ${expected})`);
     }
     return file;
 }
@@ -119,6 +125,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
     const cosign = r.object("cosign");
     const cosignKey = r.field(cosign, "cosign", "key");
     const cosignPub = r.field(cosign, "cosign", "publicKey");
+    const trustedRoot = r.field(cosign, "cosign", "trustedRoot");
     if (role === "canary" && cosignKey === undefined) {
         p.add("cosign.key", "is not set (set it with: pulumi config set --path cosign.key ~/.cosign/mirador-rca.key)");
     }
@@ -185,6 +192,10 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
             publicKey: cosignPub === undefined ? "" : keyRef(r, ctx, "cosign.publicKey", cosignPub),
             password: r.secret("cosignPassword", role === "canary", "the password of the cosign signing key"),
             tlogUpload: r.flag(cosign, "cosign", "tlogUpload", true),
+            trustedRoot:
+                trustedRoot === undefined
+                    ? undefined
+                    : keyRef(r, ctx, "cosign.trustedRoot", trustedRoot, "a Sigstore trusted-root JSON file"),
         },
         preflightCommands: r.stringList(preflight, "preflight", "commands", ["make verify", "make govulncheck"]),
         chartRegistry,

@@ -111,7 +111,7 @@ describe("scripts/local-infra: docker and registry", function () {
             encoding: "utf8",
         });
         assert.match(stdout.trim(), /^(overlay2|vfs)$/);
-        const status = await infra(["status"]);
+        const status = await infra(["status", "docker", "registry"]);
         assert.strictEqual(status.code, 0, status.stdout);
         assert.match(status.stdout, new RegExp(`^docker\\s+running\\s+pid \\d+\\s+${env.DOCKER_HOST}`, "m"));
         assert.match(status.stdout, new RegExp(`^registry\\s+running\\s+pid \\d+\\s+${env.MIRADOR_REGISTRY}`, "m"));

@@ -139,8 +139,8 @@ function canary(s: ReleaseSettings) {
 
 /** prod: the canary's digest and chart → verify → prod ChartRelease → TrafficSwitch(100 %) → tag → release → announce. */
 async function production(s: ReleaseSettings) {
-    const provider = kubernetesProvider(s);
     const canaryFacts = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
+    const provider = kubernetesProvider(s);
     const signature = new SignatureCheck("canary-signature", {
         imageRef: canaryFacts.imageDigestRef,
         publicKey: s.cosign.publicKey,

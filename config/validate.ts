@@ -1,4 +1,5 @@
 // Pure checks on single config values. Internal: exported for the config loader and for tests.
+import * as pulumi from "@pulumi/pulumi";
 import * as semver from "semver";
 
 /** Collects every problem found in the config, so that one run reports all of them at once. */
@@ -29,7 +30,10 @@ export class Problems {
     }
 }
 
-export class ConfigError extends Error {
+/**
+ * The release config is wrong. A RunError, so that Pulumi prints just the problems, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(
             problems.length === 1

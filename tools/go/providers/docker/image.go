@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -130,13 +131,19 @@ func repository(name string) string {
 	return name
 }
 
+// treeDigest hashes the files docker would send as the build context (honouring .dockerignore) and the Dockerfile.
 func treeDigest(dir, dockerfile string) (string, error) {
+	ignore, err := readDockerignore(dir)
+	if err != nil {
+		return "", err
+	}
 	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
+		rel, _ := filepath.Rel(dir, p)
+		if d.Type().IsRegular() && !ignore.excludes(filepath.ToSlash(rel)) {
 			files = append(files, p)
 		}
 		return nil
@@ -161,4 +168,56 @@ func treeDigest(dir, dockerfile string) (string, error) {
 		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type ignoreRule struct {
+	pattern string
+	negate  bool
+}
+
+type dockerignore []ignoreRule
+
+func readDockerignore(dir string) (dockerignore, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ".dockerignore"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rules dockerignore
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		rule := ignoreRule{}
+		if strings.HasPrefix(line, "!") {
+			rule.negate, line = true, strings.TrimSpace(line[1:])
+		}
+		rule.pattern = strings.TrimPrefix(filepath.ToSlash(filepath.Clean(line)), "/")
+		rules = append(rules, rule)
+	}
+	return rules, nil
+}
+
+// excludes applies the rules in order, the last match wins (docker's semantics); a pattern that matches a
+// directory matches everything below it.
+func (d dockerignore) excludes(rel string) bool {
+	excluded := false
+	for _, r := range d {
+		if matches(r.pattern, rel) {
+			excluded = !r.negate
+		}
+	}
+	return excluded
+}
+
+func matches(pattern, rel string) bool {
+	for p := rel; p != "." && p != ""; p = filepath.ToSlash(filepath.Dir(p)) {
+		if ok, _ := filepath.Match(pattern, p); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -1,5 +1,7 @@
 // Reading the Helm releases the program declares (kubernetes:helm.sh/v3:Release) from policy arguments.
 import type { ResourceValidationArgs } from "@pulumi/policy";
+// Re-exported for the tests at the root, where @pulumi/policy (installed in policy/) does not resolve.
+export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { TARGET_FIELDS } from "./config";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";

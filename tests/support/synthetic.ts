@@ -13,7 +13,7 @@ export interface Segment {
     errorRatio?: number;
     /** Share that ends with a client-caused code (InvalidArgument): not an error for the SLO. */
     clientErrorRatio?: number;
-    /** Share handled in more than 2.5 s. */
+    /** Share handled in more than 2.5 s (slower than the 1 s latency objective). */
     slowRatio?: number;
     /** Share of cache lookups (one a request) that hit. */
     cacheHitRatio?: number;

@@ -35,6 +35,12 @@ export interface ThresholdCheck {
     subject: string;
     /** What an empty or NaN answer most likely means. */
     noData: string;
+    /**
+     * Checks of one group run as a single query: `query` when given (an equivalent over all SLOs), else their
+     * queries joined with `or`. Each takes the series whose sloth_slo label is its key, which its own query, run
+     * alone, gives too.
+     */
+    batch?: { group: string; key: string; query?: string };
 }
 
 /** A number for people: at most four significant digits. */
@@ -72,19 +78,42 @@ export function judge(def: ThresholdCheck, samples: Sample[]): Check {
         : { ...row, value, result: "fail", reason: `${shown}, needs ${formatBound(def.bound)}` };
 }
 
-/** Runs a threshold check; a failing query becomes an "error" row with Prometheus's message. */
-export async function runThresholdCheck(client: QueryClient, def: ThresholdCheck): Promise<Check> {
+function errorRow(def: ThresholdCheck, err: unknown): Check {
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+        name: def.name,
+        query: def.query,
+        value: null,
+        threshold: formatBound(def.bound),
+        result: "error",
+        reason,
+    };
+}
+
+/** Runs one query for a group of checks and judges each on its own series; a failing query errs them all. */
+async function runGroup(client: QueryClient, defs: ThresholdCheck[]): Promise<Check[]> {
+    const joined = defs.length === 1 ? defs[0].query : defs.map((d) => `(${d.query})`).join("\nor\n");
+    const query = defs[0].batch?.query ?? joined;
     try {
-        return judge(def, await client.query(def.query));
+        const samples = await client.query(query);
+        return defs.map((def) =>
+            judge(def, def.batch ? samples.filter((s) => s.labels.sloth_slo === def.batch?.key) : samples),
+        );
     } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        return {
-            name: def.name,
-            query: def.query,
-            value: null,
-            threshold: formatBound(def.bound),
-            result: "error",
-            reason,
-        };
+        return defs.map((def) => errorRow(def, err));
     }
+}
+
+/**
+ * Runs every check concurrently, one query a batch group (or a check without one), so that the number of queries
+ * does not grow with the number of SLOs. Results keep the order of `defs`; never rejects.
+ */
+export async function runThresholdChecks(client: QueryClient, defs: ThresholdCheck[]): Promise<Check[]> {
+    const groups = new Map<string, ThresholdCheck[]>();
+    defs.forEach((def, i) => {
+        const group = def.batch ? `batch:${def.batch.group}` : `single:${i}`;
+        groups.set(group, [...(groups.get(group) ?? []), def]);
+    });
+    const rows = (await Promise.all([...groups.values()].map((group) => runGroup(client, group)))).flat();
+    return defs.map((def) => rows.find((row) => row.name === def.name) ?? errorRow(def, "not evaluated"));
 }

@@ -3,10 +3,10 @@
 // (canary digest, canary start, then all checks at once).
 import { runAlertCheck } from "./alerts";
 import { CanaryOrigin, findCanaryOrigin } from "./canary";
-import { Check, decide, formatValue, GateDecision, runThresholdCheck } from "./checks";
+import { Check, decide, formatValue, GateDecision, runThresholdChecks } from "./checks";
 import { GateConfig } from "./config";
 import { PrometheusClient, QueryClient } from "./prometheus";
-import { SoakWindow, thresholdChecks } from "./queries";
+import { recordingChecks, SoakWindow, soakChecks } from "./queries";
 import { loadSloSpec, SloSpec } from "./spec";
 
 /** Shortest window a check looks at, even for a canary that has just started. */
@@ -42,13 +42,20 @@ export function soakWindow(origin: CanaryOrigin, config: GateConfig, now: Date):
     return { seconds, label: `its ${minutes(seconds)} soak` };
 }
 
-/** Evaluates every check with a client whose queries all run at `now`. */
+/**
+ * Evaluates every check with a client whose queries all run at `now`. Checks of Sloth's recordings and alerts
+ * start at once; the checks of the soak window start as soon as the canary's start is known.
+ */
 export async function evaluateGate(
     client: QueryClient,
     config: GateConfig,
     spec: SloSpec,
     now: Date,
 ): Promise<GateDecision> {
+    const steady = Promise.all([
+        runThresholdChecks(client, recordingChecks(config, spec)),
+        runAlertCheck(client, spec.service, config.alertSeverities),
+    ]);
     const origin = await findCanaryOrigin(client, {
         track: config.canaryTrack,
         digest: config.canaryDigest,
@@ -56,11 +63,11 @@ export async function evaluateGate(
         lookback: config.canaryLookback,
     });
     const soak = soakWindow(origin, config, now);
-    const checks = await Promise.all([
-        ...thresholdChecks(config, spec, soak).map((def) => runThresholdCheck(client, def)),
-        runAlertCheck(client, spec.service, config.alertSeverities),
+    const [windowed, [recorded, alerts]] = await Promise.all([
+        runThresholdChecks(client, soakChecks(config, spec, soak)),
+        steady,
     ]);
-    return decide([soakCheck(origin, config, now), ...checks]);
+    return decide([soakCheck(origin, config, now), ...windowed, ...recorded, alerts]);
 }
 
 /** Makes the client of one evaluation: every query at `now`, each bounded by the timeout. */
@@ -76,5 +83,10 @@ export async function runGate(
     makeClient: ClientFactory = httpClient,
 ): Promise<GateDecision> {
     const spec = loadSloSpec(config.sloSpec);
-    return evaluateGate(makeClient(prometheusUrl, config.queryTimeoutSeconds * 1000, now), config, spec, now);
+    const client = makeClient(prometheusUrl, config.queryTimeoutSeconds * 1000, now);
+    try {
+        return await evaluateGate(client, config, spec, now);
+    } finally {
+        client.close?.();
+    }
 }

@@ -12,21 +12,29 @@ export interface SoakWindow {
     label: string;
 }
 
-function sloSelector(service: string, slo: Slo, extra: Record<string, string> = {}): Record<string, string> {
-    return { sloth_service: service, sloth_slo: slo.name, ...extra };
+function pageBurnQuery(config: GateConfig, service: string, pair: BurnWindow, slo?: Slo): string {
+    const names = `slo:sli_error:ratio_rate(?:${pair.short}|${pair.long})`;
+    const which: Record<string, string> = slo
+        ? { sloth_service: service, sloth_slo: slo.name }
+        : { sloth_service: service };
+    const canary = matchers({ ...which, track: config.canaryTrack });
+    return (
+        `min without (sloth_window) ({__name__=~${promString(names)},${canary}})` +
+        ` / on (sloth_service, sloth_slo) group_left () ${selector("slo:error_budget:ratio", which)}`
+    );
 }
 
-/** Canary burn over two of Sloth's recorded windows: the lower of the two, so above the factor means both are. */
+/**
+ * Canary burn over two of Sloth's recorded windows: the lower of the two, so above the factor means both are.
+ * The row shows the SLO's own query; all SLOs are read at once by the same query without the sloth_slo matcher.
+ */
 export function pageBurnCheck(config: GateConfig, service: string, slo: Slo, pair: BurnWindow): ThresholdCheck {
-    const names = `slo:sli_error:ratio_rate(?:${pair.short}|${pair.long})`;
-    const canary = matchers(sloSelector(service, slo, { track: config.canaryTrack }));
-    const budget = selector("slo:error_budget:ratio", sloSelector(service, slo));
+    const group = `page-burn-${pair.short}-${pair.long}`;
     return {
-        name: `page-burn-${pair.short}-${pair.long}/${slo.name}`,
-        query:
-            `min without (sloth_window) ({__name__=~${promString(names)},${canary}})` +
-            ` / on (sloth_service, sloth_slo) group_left () ${budget}`,
+        name: `${group}/${slo.name}`,
+        query: pageBurnQuery(config, service, pair, slo),
         bound: { op: "<=", limit: pair.factor },
+        batch: { group, key: slo.name, query: pageBurnQuery(config, service, pair) },
         subject: `canary burn rate of ${slo.name} over both ${pair.short} and ${pair.long} (Sloth page factor)`,
         noData: `no Sloth recording of ${slo.name} for track ${config.canaryTrack} (rules not loaded, or no canary requests)`,
     };
@@ -37,10 +45,13 @@ export function soakBurnCheck(config: GateConfig, slo: Slo, soak: SoakWindow): T
     const range = promRange(soak.seconds);
     const errors = narrowQuery(slo.errorQuery, config.canaryTrack, range);
     const total = narrowQuery(slo.totalQuery, config.canaryTrack, range);
+    // label_replace names the SLO on the result, so that the soak burns of all SLOs run as one query.
+    const burn = `(${errors}) / (${total}) / ${slo.budget}`;
     return {
         name: `soak-burn/${slo.name}`,
-        query: `(${errors}) / (${total}) / ${slo.budget}`,
+        query: `label_replace(${burn}, "sloth_slo", ${promString(slo.name)}, "", "")`,
         bound: { op: "<=", limit: config.soakBurnCeiling },
+        batch: { group: "soak-burn", key: slo.name },
         subject: `canary burn rate of ${slo.name} over ${soak.label}`,
         noData: `the canary handled no requests counted by ${slo.name} over ${soak.label}`,
     };
@@ -48,13 +59,16 @@ export function soakBurnCheck(config: GateConfig, slo: Slo, soak: SoakWindow): T
 
 /** What is left of the 30-day error budget (Sloth's period recording) of the production track. */
 export function periodBudgetCheck(config: GateConfig, service: string, slo: Slo): ThresholdCheck {
+    const remaining = "slo:period_error_budget_remaining:ratio";
     return {
         name: `period-budget/${slo.name}`,
-        query: selector(
-            "slo:period_error_budget_remaining:ratio",
-            sloSelector(service, slo, { track: config.budgetTrack }),
-        ),
+        query: selector(remaining, { sloth_service: service, sloth_slo: slo.name, track: config.budgetTrack }),
         bound: { op: ">=", limit: config.periodBudgetFloor },
+        batch: {
+            group: "period-budget",
+            key: slo.name,
+            query: selector(remaining, { sloth_service: service, track: config.budgetTrack }),
+        },
         subject: `remaining 30-day error budget of ${slo.name} on track ${config.budgetTrack}`,
         noData: `no Sloth period recording of ${slo.name} for track ${config.budgetTrack}`,
     };
@@ -84,12 +98,21 @@ export function cacheHitRateCheck(config: GateConfig, soak: SoakWindow): Thresho
     };
 }
 
-/** Every threshold check of a run, in the order they are reported. */
-export function thresholdChecks(config: GateConfig, spec: SloSpec, soak: SoakWindow): ThresholdCheck[] {
-    const perSlo = spec.slos.flatMap((slo) => [
-        ...config.pageBurnWindows.map((pair) => pageBurnCheck(config, spec.service, slo, pair)),
-        soakBurnCheck(config, slo, soak),
-        periodBudgetCheck(config, spec.service, slo),
-    ]);
-    return [requestsCheck(config, soak), ...perSlo, cacheHitRateCheck(config, soak)];
+/** The checks that read the canary's soak window: they wait until the canary's start is known. */
+export function soakChecks(config: GateConfig, spec: SloSpec, soak: SoakWindow): ThresholdCheck[] {
+    return [
+        requestsCheck(config, soak),
+        cacheHitRateCheck(config, soak),
+        ...spec.slos.map((slo) => soakBurnCheck(config, slo, soak)),
+    ];
+}
+
+/** The checks of Sloth's own recordings, independent of the soak window: they start at once. */
+export function recordingChecks(config: GateConfig, spec: SloSpec): ThresholdCheck[] {
+    return [
+        ...config.pageBurnWindows.flatMap((pair) =>
+            spec.slos.map((slo) => pageBurnCheck(config, spec.service, slo, pair)),
+        ),
+        ...spec.slos.map((slo) => periodBudgetCheck(config, spec.service, slo)),
+    ];
 }

@@ -32,6 +32,13 @@ export function value(v: number): Sample[] {
     return [{ labels: {}, value: v }];
 }
 
+export const SLOS = ["requests-availability", "requests-latency"];
+
+/** One series per SLO of the committed spec (what a batched per-SLO query answers), the values in SLO order. */
+export function perSlo(...values: number[]): Sample[] {
+    return SLOS.map((slo, i) => ({ labels: { sloth_slo: slo, track: "canary" }, value: values[i] ?? values[0] }));
+}
+
 export const CANARY_DIGEST = `sha256:${"c".repeat(64)}`;
 export const OTHER_DIGEST = `sha256:${"d".repeat(64)}`;
 
@@ -52,14 +59,14 @@ export function healthyRules(now: Date, overrides: FakeRule[] = [], soakMinutes 
             match: "group by (image_digest) (max_over_time(",
             answer: [{ labels: { image_digest: CANARY_DIGEST }, value: 1 }],
         },
-        { match: "group by (image_digest)", answer: [{ labels: { image_digest: CANARY_DIGEST }, value: 1 }] },
+        { match: "and on (image_digest)", answer: [{ labels: { image_digest: CANARY_DIGEST }, value: since }] },
         { match: "min(min_over_time(timestamp(", answer: value(since) },
         { match: "sum(increase(grpc_server_handled_total", answer: value(5000) },
-        { match: "ratio_rate(?:5m|1h)", answer: value(0.4) },
-        { match: "ratio_rate(?:30m|6h)", answer: value(0.3) },
-        { match: "slo:period_error_budget_remaining:ratio", answer: value(0.8) },
+        { match: "ratio_rate(?:5m|1h)", answer: perSlo(0.4) },
+        { match: "ratio_rate(?:30m|6h)", answer: perSlo(0.3) },
+        { match: "slo:period_error_budget_remaining:ratio", answer: perSlo(0.8) },
         { match: "mirador_rca_cache_hits_total", answer: value(0.75) },
         { match: "ALERTS{", answer: [] },
-        { match: /^\(.*\) \/ \(.*\) \/ [0-9.]+$/s, answer: value(0.5) },
+        { match: "label_replace(", answer: perSlo(0.5) },
     ];
 }

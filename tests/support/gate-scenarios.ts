@@ -135,6 +135,6 @@ export const SCENARIOS: GateScenario[] = [
     {
         title: "a canary without build info and no --canary-since: start unknown",
         scenario: scenario(STABLE, { ...CANARY, buildInfo: false }),
-        denied: { "canary-soak": /canary start unknown: the canary track reports no digest now/ },
+        denied: { "canary-soak": /canary start unknown: the canary track reports no mirador_rca_build_info now/ },
     },
 ];

@@ -11,6 +11,7 @@ import {
     FakeRule,
     healthyRules,
     OTHER_DIGEST,
+    perSlo,
     value,
 } from "../support/fake-prometheus";
 import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
@@ -41,7 +42,7 @@ describe("policy: slo-gate", () => {
 
     it("reports every failing check with its query, value and threshold", async () => {
         const burning = [
-            { match: "ratio_rate(?:5m|1h)", answer: value(20) },
+            { match: "ratio_rate(?:5m|1h)", answer: perSlo(20) },
             { match: "mirador_rca_cache_hits_total", answer: value(0.2) },
         ];
         const violations = await violationsOf(
@@ -49,12 +50,14 @@ describe("policy: slo-gate", () => {
             prodRelease({ prometheusUrl: URL }),
         );
         assert.equal(violations.length, 3);
+        assert.match(violations[0], /canary-cache-hit-rate fail: .* is 0\.2, needs >= 0\.5/);
         assert.match(
-            violations[0],
+            violations[1],
             /^mirador-prod\/mirador-rca: page-burn-5m-1h\/requests-availability fail: .* is 20, needs <= 14\.4 \(value 20, threshold <= 14\.4; query: min without/,
         );
-        assert.match(violations[1], /page-burn-5m-1h\/requests-latency fail/);
-        assert.match(violations[2], /canary-cache-hit-rate fail: .* is 0\.2, needs >= 0\.5/);
+        // The query shown is the SLO's own.
+        assert.match(violations[1], /sloth_slo="requests-availability",track="canary"/);
+        assert.match(violations[2], /page-burn-5m-1h\/requests-latency fail/);
     });
 
     it("judges the canary of the digest being promoted", async () => {

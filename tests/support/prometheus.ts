@@ -95,11 +95,13 @@ interface RuleGroupStatus {
 
 /**
  * Waits until every rule group was evaluated `rounds` times after this call (so that rules reading other groups'
- * recordings have seen them); bounded by 30 s.
+ * recordings have seen them); bounded by (rounds + 2) intervals plus 20 s.
  */
 export async function waitForRuleEvaluations(url: string, rounds: number, intervalSeconds = 1): Promise<void> {
     const since = Date.now() + (rounds - 1) * intervalSeconds * 1000;
-    for (let attempt = 0; attempt < 150; attempt++) {
+    const limitMs = (rounds + 2) * intervalSeconds * 1000 + 20000;
+    const deadline = Date.now() + limitMs;
+    for (let attempt = 0; attempt < 2000 && Date.now() < deadline; attempt++) {
         const response = await fetch(`${url}/api/v1/rules`, { signal: AbortSignal.timeout(2000) });
         const body = (await response.json()) as { data: { groups: RuleGroupStatus[] } };
         const groups = body.data.groups;
@@ -108,7 +110,7 @@ export async function waitForRuleEvaluations(url: string, rounds: number, interv
         }
         await sleep(200);
     }
-    throw new Error(`the rules of the Prometheus on ${url} were not evaluated ${rounds} times within 30 s`);
+    throw new Error(`the rules of the Prometheus on ${url} were not evaluated ${rounds} times within ${limitMs} ms`);
 }
 
 /** Writes OpenMetrics text into TSDB blocks in dataDir. */

@@ -42,8 +42,17 @@ function historyRules(rulesFile: string, workDir: string): string {
     return out;
 }
 
+export interface LoadOptions {
+    /** The Sloth rules to evaluate (default: the committed ones). */
+    rulesFile?: string;
+    /** Rule evaluation interval, seconds (default 1). */
+    evaluationSeconds?: number;
+}
+
 /** Builds the data of a scenario and starts the Prometheus that evaluates the rules on it. */
-export async function loadScenario(scenario: Scenario, rulesFile = SLOTH_RULES): Promise<LoadedPrometheus> {
+export async function loadScenario(scenario: Scenario, opts: LoadOptions = {}): Promise<LoadedPrometheus> {
+    const rulesFile = opts.rulesFile ?? SLOTH_RULES;
+    const evaluationSeconds = opts.evaluationSeconds ?? 1;
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-prometheus-"));
     const dataDir = path.join(workDir, "data");
     const end = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -59,8 +68,8 @@ export async function loadScenario(scenario: Scenario, rulesFile = SLOTH_RULES):
         } finally {
             await raw.stop();
         }
-        live = await startPrometheus({ workDir, dataDir, ruleFiles: [rulesFile], evaluationSeconds: 1 });
-        await waitForRuleEvaluations(live.url, 3);
+        live = await startPrometheus({ workDir, dataDir, ruleFiles: [rulesFile], evaluationSeconds });
+        await waitForRuleEvaluations(live.url, 3, evaluationSeconds);
     } catch (err) {
         await live?.stop();
         remove();

@@ -1,6 +1,6 @@
 // The gate's evaluation, shared by the CLI and the policy pack: find the canary's soak window, then run every
-// check concurrently against Prometheus and decide. Never rejects; takes at most three query timeouts
-// (canary digest, canary start, then all checks at once).
+// check concurrently against Prometheus and decide. Never rejects; takes at most two query timeouts (the
+// canary's start, then the soak-window checks; the others run meanwhile).
 import { runAlertCheck } from "./alerts";
 import { CanaryOrigin, findCanaryOrigin } from "./canary";
 import { Check, decide, formatValue, GateDecision, runThresholdChecks } from "./checks";

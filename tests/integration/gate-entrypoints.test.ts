@@ -11,6 +11,7 @@ import { sloGatePolicy } from "../../policy/slo-gate";
 import { CANARY, CANARY_DIGEST, scenario, STABLE, STABLE_DIGEST } from "../support/gate-scenarios";
 import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 import { freePort } from "../support/ports";
+import { PolicyProject } from "../support/pulumi-engine";
 import { runGateCli } from "../support/run-cli";
 import { LoadedPrometheus, loadScenario } from "../support/slo-prometheus";
 
@@ -83,6 +84,30 @@ describe("gate entry points", function () {
             const gate = await violationsOf(sloGatePolicy(), args);
             assert.deepEqual(gate.length, 1);
             assert.match(gate[0], /canary-soak no-data: canary start unknown: no mirador_rca_build_info sample of/);
+        });
+
+        describe("the policy pack under the real engine (pulumi preview)", () => {
+            let project: PolicyProject | undefined;
+            before(async () => {
+                project = await PolicyProject.create();
+            });
+            after(() => project?.remove());
+
+            it("lets the canaried digest through and stops any other before it is created", async () => {
+                assert.ok(project, "the Pulumi project was not set up");
+                const config = {
+                    "slo-gate": { prometheusUrl: url() },
+                    "promote-canaried-digest": { prometheusUrl: url() },
+                };
+                const pass = await project.preview(CANARY_DIGEST, config);
+                assert.equal(pass.code, 0, pass.output);
+                assert.match(pass.output, /\+ +kubernetes:helm\.sh\/v3:Release prod create/);
+                const deny = await project.preview(STABLE_DIGEST, config);
+                assert.notEqual(deny.code, 0, deny.output);
+                assert.match(deny.output, /\[mandatory\] +promote-canaried-digest/);
+                assert.match(deny.output, /\[mandatory\] +slo-gate/);
+                assert.match(deny.output, new RegExp(`the canary never reported the promoted digest ${STABLE_DIGEST}`));
+            });
         });
 
         it("policies: slo-gate reports a threshold from the policy config", async () => {

@@ -9,8 +9,3 @@ export interface PolicyDeps {
 }
 
 export const liveDeps: PolicyDeps = { makeClient: httpClient, now: () => new Date() };
-
-/** A violation message that starts with the policy's config problem, for a config that cannot be used. */
-export function configProblem(err: unknown): string {
-    return `the policy config cannot be used, so the promotion is denied: ${(err as Error).message}`;
-}

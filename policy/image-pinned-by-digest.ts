@@ -1,17 +1,16 @@
 // image-pinned-by-digest: every Helm release takes its image as repository@sha256:<digest>, never by a tag.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { DIGEST_PATTERN } from "../gate/config";
-import { imageValues, isHelmRelease, releaseLabel } from "./release";
+import { ImageValues, imageValues, isHelmRelease, pinnedDigest, releaseLabel } from "./release";
 
 /** What is wrong with a release's values.image, one message a problem; empty when it is pinned. */
-export function imagePinProblems(image: { repository?: unknown; digest?: unknown; tag?: unknown }): string[] {
+export function imagePinProblems(image: ImageValues): string[] {
     const problems: string[] = [];
     if (typeof image.repository !== "string" || image.repository === "") {
         problems.push("values.image.repository is not set");
     } else if (image.repository.includes("@") || (image.repository.split("/").pop() ?? "").includes(":")) {
         problems.push(`values.image.repository '${image.repository}' carries a tag or digest; give the digest alone`);
     }
-    if (typeof image.digest !== "string" || !new RegExp(DIGEST_PATTERN).test(image.digest)) {
+    if (pinnedDigest(image) === undefined) {
         problems.push(`values.image.digest ${JSON.stringify(image.digest) ?? "(unset)"} is not sha256:<64 hex>`);
     }
     if (image.tag !== undefined && image.tag !== null && image.tag !== "") {

@@ -1,11 +1,11 @@
 // promote-canaried-digest: production gets exactly the digest the canary ran during its soak in staging.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { digestsSeen, findCanaryOrigin } from "../gate/canary";
-import { DIGEST_PATTERN } from "../gate/config";
 import { BUILD_INFO } from "../gate/metrics";
-import { configSchema, DIGEST_FIELDS, parsePolicyConfig, PolicyConfig } from "./config";
-import { configProblem, liveDeps, PolicyDeps } from "./deps";
-import { imageValues, isProductionRelease, releaseLabel } from "./release";
+import { configSchema, DIGEST_FIELDS, PolicyConfig } from "./config";
+import { liveDeps, PolicyDeps } from "./deps";
+import { productionConfig, reporterFor } from "./production";
+import { imageValues, pinnedDigest } from "./release";
 
 /**
  * The first minutes after the canary started are not read: the previous canary's pods may still report their
@@ -51,23 +51,22 @@ async function checkAgainstPrometheus(
     }
 }
 
-async function validate(deps: PolicyDeps, args: ResourceValidationArgs, reportViolation: ReportViolation) {
-    const raw = args.getConfig<Record<string, unknown>>();
-    if (!isProductionRelease(args, raw)) {
+async function validate(
+    deps: PolicyDeps,
+    args: ResourceValidationArgs,
+    reportViolation: ReportViolation,
+): Promise<void> {
+    const report = reporterFor(args, reportViolation);
+    const config = productionConfig(args, DIGEST_FIELDS, "promote-canaried-digest", report);
+    if (config === undefined) {
         return;
     }
-    const release = releaseLabel(args);
-    const report = (message: string): void => reportViolation(`${release}: ${message}`);
-    let config: PolicyConfig;
-    try {
-        config = parsePolicyConfig(DIGEST_FIELDS, raw, "promote-canaried-digest");
-    } catch (err) {
-        report(configProblem(err));
-        return;
-    }
-    const digest = imageValues(args).digest;
-    if (typeof digest !== "string" || !new RegExp(DIGEST_PATTERN).test(digest)) {
-        report(`values.image.digest ${JSON.stringify(digest) ?? "(unset)"} is not sha256:<64 hex>: cannot match it`);
+    const image = imageValues(args);
+    const digest = pinnedDigest(image);
+    if (digest === undefined) {
+        report(
+            `values.image.digest ${JSON.stringify(image.digest) ?? "(unset)"} is not sha256:<64 hex>: cannot match it`,
+        );
         return;
     }
     if (config.gate.canaryDigest !== undefined && config.gate.canaryDigest !== digest) {

@@ -2,6 +2,7 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
 // Re-exported for the tests at the root, where @pulumi/policy (installed in policy/) does not resolve.
 export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { DIGEST_PATTERN } from "../gate/config";
 import { TARGET_FIELDS } from "./config";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -39,6 +40,11 @@ export function imageValues(args: ResourceValidationArgs): ImageValues {
     const values = (args.props as { values?: { image?: unknown } }).values;
     const image = values?.image;
     return typeof image === "object" && image !== null ? (image as ImageValues) : {};
+}
+
+/** values.image.digest when it is a well-formed sha256 digest. */
+export function pinnedDigest(image: ImageValues): string | undefined {
+    return typeof image.digest === "string" && new RegExp(DIGEST_PATTERN).test(image.digest) ? image.digest : undefined;
 }
 
 /** A short name for messages: namespace/name. */

@@ -1,9 +1,9 @@
 // A throw-away Pulumi project that declares the production Helm release, run by the real engine (the pinned CLI,
 // its Node.js language host and the local kubernetes stand-in plugin) with the policy pack of this repository.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runBounded } from "./run-cli";
 import { repoRoot, requireTool, toolCache, toolPath } from "./tools";
 
 export interface PreviewRun {
@@ -20,27 +20,9 @@ new k8s.helm.v3.Release("prod", {
 });
 `;
 
-function run(args: string[], env: NodeJS.ProcessEnv, cwd: string, limitMs: number): Promise<PreviewRun> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(requireTool("pulumi"), args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-        let output = "";
-        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-        const timer = setTimeout(() => {
-            if (child.pid !== undefined) {
-                process.kill(child.pid, "SIGKILL");
-            }
-            reject(new Error(`pulumi ${args[0]} did not finish within ${limitMs} ms:\n${output}`));
-        }, limitMs);
-        child.on("error", (err) => {
-            clearTimeout(timer);
-            reject(err);
-        });
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code, output });
-        });
-    });
+async function run(args: string[], env: NodeJS.ProcessEnv, cwd: string, limitMs: number): Promise<PreviewRun> {
+    const result = await runBounded(requireTool("pulumi"), args, { cwd, env, limitMs });
+    return { code: result.code, output: result.stdout + result.stderr };
 }
 
 /** A project with a file backend and its own PULUMI_HOME; remove() deletes it all. */

@@ -1,4 +1,4 @@
-// Runs `npm run -s gate -- …` as a child process, bounded in time, and collects its exit status and output.
+// Child processes of tests, bounded in time: killed by PID when they overrun. Also `npm run -s gate -- …`.
 import { spawn } from "child_process";
 import { repoRoot } from "./tools";
 
@@ -8,10 +8,18 @@ export interface CliRun {
     stderr: string;
 }
 
-/** Runs the gate CLI; kills it (by PID) and rejects when it has not exited within `limitMs`. */
-export function runGateCli(args: string[], limitMs = 60000): Promise<CliRun> {
+/** Runs a command to its end; kills it (by PID) and rejects when it has not exited within `limitMs`. */
+export function runBounded(
+    file: string,
+    args: string[],
+    opts: { cwd: string; env?: NodeJS.ProcessEnv; limitMs: number },
+): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn("npm", ["run", "-s", "gate", "--", ...args], { cwd: repoRoot, stdio: "pipe" });
+        const child = spawn(file, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -20,8 +28,8 @@ export function runGateCli(args: string[], limitMs = 60000): Promise<CliRun> {
             if (child.pid !== undefined) {
                 process.kill(child.pid, "SIGKILL");
             }
-            reject(new Error(`the gate CLI did not exit within ${limitMs} ms: ${stdout}${stderr}`));
-        }, limitMs);
+            reject(new Error(`${file} ${args[0] ?? ""} did not exit within ${opts.limitMs} ms: ${stdout}${stderr}`));
+        }, opts.limitMs);
         child.on("error", (err) => {
             clearTimeout(timer);
             reject(err);
@@ -31,4 +39,9 @@ export function runGateCli(args: string[], limitMs = 60000): Promise<CliRun> {
             resolve({ code, stdout, stderr });
         });
     });
+}
+
+/** Runs the gate CLI through its npm script. */
+export function runGateCli(args: string[], limitMs = 60000): Promise<CliRun> {
+    return runBounded("npm", ["run", "-s", "gate", "--", ...args], { cwd: repoRoot, limitMs });
 }

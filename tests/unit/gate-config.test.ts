@@ -1,7 +1,8 @@
 // The gate's configuration: defaults, overrides, and the messages of bad keys and values.
 import * as assert from "assert/strict";
 import * as path from "path";
-import { ConfigError, GATE_FIELDS, parseCanarySince, parseGateConfig, REPO_ROOT } from "../../gate/config";
+import { assertConfigError } from "../support/config-error";
+import { GATE_FIELDS, parseCanarySince, parseGateConfig, REPO_ROOT } from "../../gate/config";
 
 describe("gate config", () => {
     it("fills every default from the field table", () => {
@@ -62,15 +63,7 @@ describe("gate config", () => {
     ];
     for (const [what, input, message] of bad) {
         it(`refuses ${what}, naming the key`, () => {
-            assert.throws(
-                () => parseGateConfig(input, "gate.yaml", "/"),
-                (err: unknown) => {
-                    assert.ok(err instanceof ConfigError);
-                    assert.match(err.message, /^gate\.yaml: /);
-                    assert.match(err.message, message);
-                    return true;
-                },
-            );
+            assertConfigError(() => parseGateConfig(input, "gate.yaml", "/"), "gate.yaml", message);
         });
     }
 

@@ -90,6 +90,9 @@ function errorRow(def: ThresholdCheck, err: unknown): Check {
     };
 }
 
+/** Most SLO queries joined with `or` into one query. */
+const OR_CHUNK = 5;
+
 /** Runs one query for a group of checks and judges each on its own series; a failing query errs them all. */
 async function runGroup(client: QueryClient, defs: ThresholdCheck[]): Promise<Check[]> {
     const joined = defs.length === 1 ? defs[0].query : defs.map((d) => `(${d.query})`).join("\nor\n");
@@ -110,8 +113,17 @@ async function runGroup(client: QueryClient, defs: ThresholdCheck[]): Promise<Ch
  */
 export async function runThresholdChecks(client: QueryClient, defs: ThresholdCheck[]): Promise<Check[]> {
     const groups = new Map<string, ThresholdCheck[]>();
+    const seen = new Map<string, number>();
     defs.forEach((def, i) => {
-        const group = def.batch ? `batch:${def.batch.group}` : `single:${i}`;
+        let group = `single:${i}`;
+        if (def.batch) {
+            // An `or` of many SLO queries runs on one Prometheus core: split it so that the cores share it.
+            const n = seen.get(def.batch.group) ?? 0;
+            seen.set(def.batch.group, n + 1);
+            group = def.batch.query
+                ? `batch:${def.batch.group}`
+                : `batch:${def.batch.group}#${Math.floor(n / OR_CHUNK)}`;
+        }
         groups.set(group, [...(groups.get(group) ?? []), def]);
     });
     const rows = (await Promise.all([...groups.values()].map((group) => runGroup(client, group)))).flat();

@@ -4,49 +4,40 @@ import { ClientFactory } from "../../gate/evaluate";
 import { SLO_GATE_FIELDS } from "../../policy/config";
 import { PolicyDeps } from "../../policy/deps";
 import { sloGatePolicy } from "../../policy/slo-gate";
-import {
-    CANARY_DIGEST,
-    down,
-    FakePrometheus,
-    FakeRule,
-    healthyRules,
-    OTHER_DIGEST,
-    perSlo,
-    value,
-} from "../support/fake-prometheus";
+import * as fake from "../support/fake-prometheus";
 import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 
 const now = new Date("2026-11-23T22:00:00Z");
 const URL = "http://127.0.0.1:9090";
 
-function deps(rules: FakeRule[], seen: { url?: string; fake?: FakePrometheus } = {}): PolicyDeps {
+function deps(rules: fake.FakeRule[], seen: { url?: string; fake?: fake.FakePrometheus } = {}): PolicyDeps {
     const makeClient: ClientFactory = (url) => {
         seen.url = url;
-        seen.fake = new FakePrometheus(rules);
+        seen.fake = new fake.FakePrometheus(rules);
         return seen.fake;
     };
     return { makeClient, now: () => now };
 }
 
-function prodRelease(config: Record<string, unknown>, digest: string = CANARY_DIGEST) {
+function prodRelease(config: Record<string, unknown>, digest: string = fake.CANARY_DIGEST) {
     return validationArgs(releaseProps("mirador-prod", "mirador-rca", { repository: "r/mirador-rca", digest }), config);
 }
 
 describe("policy: slo-gate", () => {
     it("passes the production release while the canary is healthy", async () => {
         const seen: { url?: string } = {};
-        const policy = sloGatePolicy(deps(healthyRules(now), seen));
+        const policy = sloGatePolicy(deps(fake.healthyRules(now), seen));
         assert.deepEqual(await violationsOf(policy, prodRelease({ prometheusUrl: URL })), []);
         assert.equal(seen.url, URL);
     });
 
     it("reports every failing check with its query, value and threshold", async () => {
         const burning = [
-            { match: "ratio_rate(?:5m|1h)", answer: perSlo(20) },
-            { match: "mirador_rca_cache_hits_total", answer: value(0.2) },
+            { match: "ratio_rate(?:5m|1h)", answer: fake.perSlo(20) },
+            { match: "mirador_rca_cache_hits_total", answer: fake.value(0.2) },
         ];
         const violations = await violationsOf(
-            sloGatePolicy(deps(healthyRules(now, burning))),
+            sloGatePolicy(deps(fake.healthyRules(now, burning))),
             prodRelease({ prometheusUrl: URL }),
         );
         assert.equal(violations.length, 3);
@@ -61,15 +52,15 @@ describe("policy: slo-gate", () => {
     });
 
     it("judges the canary of the digest being promoted", async () => {
-        const seen: { fake?: FakePrometheus } = {};
-        const policy = sloGatePolicy(deps(healthyRules(now), seen));
-        await violationsOf(policy, prodRelease({ prometheusUrl: URL }, OTHER_DIGEST));
-        assert.ok(seen.fake?.asked.some((q) => q.includes(`image_digest="${OTHER_DIGEST}"`)));
+        const seen: { fake?: fake.FakePrometheus } = {};
+        const policy = sloGatePolicy(deps(fake.healthyRules(now), seen));
+        await violationsOf(policy, prodRelease({ prometheusUrl: URL }, fake.OTHER_DIGEST));
+        assert.ok(seen.fake?.asked.some((q) => q.includes(`image_digest="${fake.OTHER_DIGEST}"`)));
     });
 
     it("denies when Prometheus cannot be reached (missing data)", async () => {
         const violations = await violationsOf(
-            sloGatePolicy(deps([{ match: "", answer: down() }])),
+            sloGatePolicy(deps([{ match: "", answer: fake.down() }])),
             prodRelease({ prometheusUrl: URL }),
         );
         assert.equal(violations.length, 12);
@@ -79,7 +70,7 @@ describe("policy: slo-gate", () => {
     });
 
     it("denies when no Prometheus is configured", async () => {
-        const violations = await violationsOf(sloGatePolicy(deps(healthyRules(now))), prodRelease({}));
+        const violations = await violationsOf(sloGatePolicy(deps(fake.healthyRules(now))), prodRelease({}));
         assert.deepEqual(violations, [
             "mirador-prod/mirador-rca: prometheusUrl is not set in the slo-gate policy config: cannot gate",
         ]);
@@ -87,7 +78,7 @@ describe("policy: slo-gate", () => {
 
     it("denies on a config it cannot use, naming the key", async () => {
         const violations = await violationsOf(
-            sloGatePolicy(deps(healthyRules(now))),
+            sloGatePolicy(deps(fake.healthyRules(now))),
             prodRelease({ prometheusUrl: URL, minSoak: 3 }),
         );
         assert.equal(violations.length, 1);
@@ -95,7 +86,7 @@ describe("policy: slo-gate", () => {
     });
 
     it("applies thresholds from the policy config", async () => {
-        const policy = sloGatePolicy(deps(healthyRules(now)));
+        const policy = sloGatePolicy(deps(fake.healthyRules(now)));
         const violations = await violationsOf(
             policy,
             prodRelease({ prometheusUrl: URL, minSoakMinutes: 60, cacheHitRateFloor: 0.9 }),
@@ -106,9 +97,9 @@ describe("policy: slo-gate", () => {
     });
 
     it("leaves the canary and releases outside the configured production alone", async () => {
-        const policy = sloGatePolicy(deps([{ match: "", answer: down() }]));
+        const policy = sloGatePolicy(deps([{ match: "", answer: fake.down() }]));
         const canary = validationArgs(
-            releaseProps("mirador-staging", "mirador-rca-canary", { digest: CANARY_DIGEST }),
+            releaseProps("mirador-staging", "mirador-rca-canary", { digest: fake.CANARY_DIGEST }),
             { prometheusUrl: URL },
         );
         assert.deepEqual(await violationsOf(policy, canary), []);

@@ -1,0 +1,95 @@
+// Which digest the canary runs and since when: read from mirador_rca_build_info{track="canary"} unless given.
+import { promRange } from "./duration";
+import { BUILD_INFO, selector } from "./metrics";
+import { PrometheusError, QueryClient, Sample } from "./prometheus";
+
+/** Where the canary's soak starts, or why that is not known. */
+export interface CanaryOrigin {
+    /** When the canary started; undefined when it could not be found. */
+    since?: Date;
+    /** The digest whose first sample marks the start, when one was used. */
+    digest?: string;
+    /** The PromQL that found the start ("" when the start was given). */
+    query: string;
+    /** Why the start is unknown, and whether Prometheus failed ("error") or had nothing ("no-data"). */
+    problem?: { result: "no-data" | "error"; reason: string };
+}
+
+export interface CanaryOptions {
+    track: string;
+    digest?: string;
+    since?: Date;
+    /** How far back the first sample is looked for, as a Prometheus duration ("7d"). */
+    lookback: string;
+}
+
+/** The earliest sample of the canary's build info for a digest within the lookback (1-minute resolution). */
+export function firstSeenQuery(track: string, digest: string, lookback: string): string {
+    return `min(min_over_time(timestamp(${selector(BUILD_INFO, { track, image_digest: digest })})[${lookback}:1m]))`;
+}
+
+/**
+ * In one round trip: for each digest the canary reports now, its earliest sample within the lookback (one series
+ * a digest, labelled image_digest).
+ */
+export function currentFirstSeenQuery(track: string, lookback: string): string {
+    const info = selector(BUILD_INFO, { track });
+    return (
+        `min by (image_digest) (min_over_time(timestamp(${info})[${lookback}:1m]))` +
+        ` and on (image_digest) group by (image_digest) (${info})`
+    );
+}
+
+/** The digests the canary reported at any time in the window. */
+export function digestsSeenQuery(track: string, windowSeconds: number): string {
+    return `group by (image_digest) (max_over_time(${selector(BUILD_INFO, { track })}[${promRange(windowSeconds)}]))`;
+}
+
+/** The distinct digests the canary reported over the window. */
+export async function digestsSeen(client: QueryClient, track: string, windowSeconds: number): Promise<string[]> {
+    const samples = await client.query(digestsSeenQuery(track, windowSeconds));
+    return [...new Set(samples.map((s) => s.labels.image_digest).filter((d) => d !== undefined))].sort();
+}
+
+function failure(query: string, err: unknown, digest?: string): CanaryOrigin {
+    const result = err instanceof PrometheusError ? "error" : "no-data";
+    return { query, digest, problem: { result, reason: (err as Error).message } };
+}
+
+/** The start from the answer of the first-seen query: exactly one finite timestamp, else why not. */
+function startFrom(samples: Sample[], opts: CanaryOptions, given?: string): { since: Date; digest?: string } {
+    const hint = "give --canary-since or --canary-digest";
+    if (given === undefined && samples.length > 1) {
+        const digests = samples.map((s) => s.labels.image_digest).sort();
+        throw new Error(
+            `canary start unknown: the ${opts.track} track reports ${digests.length} digests now (${digests.join(", ")}); ${hint}`,
+        );
+    }
+    const first = samples.length === 1 ? samples[0].value : NaN;
+    if (!Number.isFinite(first)) {
+        const what = given
+            ? `no ${BUILD_INFO} sample of ${given} on track ${opts.track} in the last ${opts.lookback}`
+            : `the ${opts.track} track reports no ${BUILD_INFO} now; ${hint}`;
+        throw new Error(`canary start unknown: ${what}`);
+    }
+    return { since: new Date(first * 1000), digest: given ?? samples[0].labels.image_digest };
+}
+
+/**
+ * Finds when the canary started: the given time wins; otherwise the first sample of its build info for the given
+ * digest, or for the one digest it reports now. Never rejects: a problem says why the start is unknown.
+ */
+export async function findCanaryOrigin(client: QueryClient, opts: CanaryOptions): Promise<CanaryOrigin> {
+    if (opts.since) {
+        return { since: opts.since, digest: opts.digest, query: "" };
+    }
+    const query =
+        opts.digest === undefined
+            ? currentFirstSeenQuery(opts.track, opts.lookback)
+            : firstSeenQuery(opts.track, opts.digest, opts.lookback);
+    try {
+        return { ...startFrom(await client.query(query), opts, opts.digest), query };
+    } catch (err) {
+        return failure(query, err, opts.digest);
+    }
+}

@@ -1,0 +1,118 @@
+// The PromQL of every check, built from the config, the Sloth spec and the canary's soak window.
+import { ThresholdCheck } from "./checks";
+import { BurnWindow, GateConfig } from "./config";
+import { promRange } from "./duration";
+import { CACHE_HITS, CACHE_MISSES, GRPC_SERVICE, HANDLED_TOTAL, matchers, promString, selector } from "./metrics";
+import { narrowQuery, Slo, SloSpec } from "./spec";
+
+/** The window the canary is judged over, and how reasons describe it. */
+export interface SoakWindow {
+    seconds: number;
+    /** e.g. "its 45.2 min soak" or "the last 30 min (canary start unknown)" */
+    label: string;
+}
+
+function pageBurnQuery(config: GateConfig, service: string, pair: BurnWindow, slo?: Slo): string {
+    const names = `slo:sli_error:ratio_rate(?:${pair.short}|${pair.long})`;
+    const which: Record<string, string> = slo
+        ? { sloth_service: service, sloth_slo: slo.name }
+        : { sloth_service: service };
+    const canary = matchers({ ...which, track: config.canaryTrack });
+    return (
+        `min without (sloth_window) ({__name__=~${promString(names)},${canary}})` +
+        ` / on (sloth_service, sloth_slo) group_left () ${selector("slo:error_budget:ratio", which)}`
+    );
+}
+
+/**
+ * Canary burn over two of Sloth's recorded windows: the lower of the two, so above the factor means both are.
+ * The row shows the SLO's own query; all SLOs are read at once by the same query without the sloth_slo matcher.
+ */
+export function pageBurnCheck(config: GateConfig, service: string, slo: Slo, pair: BurnWindow): ThresholdCheck {
+    const group = `page-burn-${pair.short}-${pair.long}`;
+    return {
+        name: `${group}/${slo.name}`,
+        query: pageBurnQuery(config, service, pair, slo),
+        bound: { op: "<=", limit: pair.factor },
+        batch: { group, key: slo.name, query: pageBurnQuery(config, service, pair) },
+        subject: `canary burn rate of ${slo.name} over both ${pair.short} and ${pair.long} (Sloth page factor)`,
+        noData: `no Sloth recording of ${slo.name} for track ${config.canaryTrack} (rules not loaded, or no canary requests)`,
+    };
+}
+
+/** Canary burn over its whole soak, from the raw series (the SLI narrowed to the canary track). */
+export function soakBurnCheck(config: GateConfig, slo: Slo, soak: SoakWindow): ThresholdCheck {
+    const range = promRange(soak.seconds);
+    const errors = narrowQuery(slo.errorQuery, config.canaryTrack, range);
+    const total = narrowQuery(slo.totalQuery, config.canaryTrack, range);
+    // label_replace names the SLO on the result, so that the soak burns of all SLOs run as one query.
+    const burn = `(${errors}) / (${total}) / ${slo.budget}`;
+    return {
+        name: `soak-burn/${slo.name}`,
+        query: `label_replace(${burn}, "sloth_slo", ${promString(slo.name)}, "", "")`,
+        bound: { op: "<=", limit: config.soakBurnCeiling },
+        batch: { group: "soak-burn", key: slo.name },
+        subject: `canary burn rate of ${slo.name} over ${soak.label}`,
+        noData: `the canary handled no requests counted by ${slo.name} over ${soak.label}`,
+    };
+}
+
+/** What is left of the 30-day error budget (Sloth's period recording) of the production track. */
+export function periodBudgetCheck(config: GateConfig, service: string, slo: Slo): ThresholdCheck {
+    const remaining = "slo:period_error_budget_remaining:ratio";
+    return {
+        name: `period-budget/${slo.name}`,
+        query: selector(remaining, { sloth_service: service, sloth_slo: slo.name, track: config.budgetTrack }),
+        bound: { op: ">=", limit: config.periodBudgetFloor },
+        batch: {
+            group: "period-budget",
+            key: slo.name,
+            query: selector(remaining, { sloth_service: service, track: config.budgetTrack }),
+        },
+        subject: `remaining 30-day error budget of ${slo.name} on track ${config.budgetTrack}`,
+        noData: `no Sloth period recording of ${slo.name} for track ${config.budgetTrack}`,
+    };
+}
+
+export function requestsCheck(config: GateConfig, soak: SoakWindow): ThresholdCheck {
+    const handled = selector(HANDLED_TOTAL, { grpc_service: GRPC_SERVICE, track: config.canaryTrack });
+    return {
+        name: "canary-requests",
+        query: `sum(increase(${handled}[${promRange(soak.seconds)}]))`,
+        bound: { op: ">=", limit: config.minRequests },
+        subject: `canary requests over ${soak.label}`,
+        noData: `no ${HANDLED_TOTAL} series of ${GRPC_SERVICE} on track ${config.canaryTrack}`,
+    };
+}
+
+export function cacheHitRateCheck(config: GateConfig, soak: SoakWindow): ThresholdCheck {
+    const range = promRange(soak.seconds);
+    const hits = `sum(increase(${selector(CACHE_HITS, { track: config.canaryTrack })}[${range}]))`;
+    const misses = `sum(increase(${selector(CACHE_MISSES, { track: config.canaryTrack })}[${range}]))`;
+    return {
+        name: "canary-cache-hit-rate",
+        query: `${hits} / (${hits} + ${misses})`,
+        bound: { op: ">=", limit: config.cacheHitRateFloor },
+        subject: `canary cache hit rate over ${soak.label}`,
+        noData: `the canary made no cache lookups over ${soak.label}`,
+    };
+}
+
+/** The checks that read the canary's soak window: they wait until the canary's start is known. */
+export function soakChecks(config: GateConfig, spec: SloSpec, soak: SoakWindow): ThresholdCheck[] {
+    return [
+        requestsCheck(config, soak),
+        cacheHitRateCheck(config, soak),
+        ...spec.slos.map((slo) => soakBurnCheck(config, slo, soak)),
+    ];
+}
+
+/** The checks of Sloth's own recordings, independent of the soak window: they start at once. */
+export function recordingChecks(config: GateConfig, spec: SloSpec): ThresholdCheck[] {
+    return [
+        ...config.pageBurnWindows.flatMap((pair) =>
+            spec.slos.map((slo) => pageBurnCheck(config, spec.service, slo, pair)),
+        ),
+        ...spec.slos.map((slo) => periodBudgetCheck(config, spec.service, slo)),
+    ];
+}

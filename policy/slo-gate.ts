@@ -1,0 +1,52 @@
+// slo-gate: the production Helm release may be created or updated only when the promotion gate (gate/) says
+// "promote". Every check that does not pass is reported as its own violation.
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { Check, formatValue } from "../gate/checks";
+import { runGate } from "../gate/evaluate";
+import { configSchema, SLO_GATE_FIELDS } from "./config";
+import { liveDeps, PolicyDeps } from "./deps";
+import { configProblem, productionConfig, reporterFor } from "./production";
+import { imageValues, pinnedDigest } from "./release";
+
+function violation(check: Check): string {
+    const value = check.value === null ? "none" : formatValue(check.value);
+    return (
+        `${check.name} ${check.result}: ${check.reason} ` +
+        `(value ${value}, threshold ${check.threshold}; query: ${check.query.replace(/\s+/g, " ") || "-"})`
+    );
+}
+
+export function sloGatePolicy(deps: PolicyDeps = liveDeps): ResourceValidationPolicy {
+    return {
+        name: "slo-gate",
+        description:
+            "The production mirador-rca release is created or updated only while the canary keeps its SLOs " +
+            "(soak, traffic, burn rates, Sloth alerts, error budget, cache hit rate: docs/gate.md).",
+        enforcementLevel: "mandatory",
+        configSchema: configSchema(SLO_GATE_FIELDS),
+        validateResource: async (args, reportViolation) => {
+            const report = reporterFor(args, reportViolation);
+            const config = productionConfig(args, SLO_GATE_FIELDS, "slo-gate", report);
+            if (config === undefined) {
+                return;
+            }
+            if (config.prometheusUrl === undefined) {
+                report("prometheusUrl is not set in the slo-gate policy config: cannot gate");
+                return;
+            }
+            // Judge the canary that runs the digest being promoted, unless the config names one.
+            const gate = { ...config.gate, canaryDigest: config.gate.canaryDigest ?? pinnedDigest(imageValues(args)) };
+            let failing: Check[];
+            try {
+                const decision = await runGate(config.prometheusUrl, gate, deps.now(), deps.makeClient);
+                failing = decision.checks.filter((c) => c.result !== "pass");
+            } catch (err) {
+                report(configProblem(err));
+                return;
+            }
+            for (const check of failing) {
+                report(violation(check));
+            }
+        },
+    };
+}

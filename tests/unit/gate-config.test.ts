@@ -1,0 +1,82 @@
+// The gate's configuration: defaults, overrides, and the messages of bad keys and values.
+import * as assert from "assert/strict";
+import * as path from "path";
+import { assertConfigError } from "../support/config-error";
+import { GATE_FIELDS, parseCanarySince, parseGateConfig, REPO_ROOT } from "../../gate/config";
+
+describe("gate config", () => {
+    it("fills every default from the field table", () => {
+        const config = parseGateConfig({}, "config", "/nowhere");
+        assert.equal(config.sloSpec, path.join(REPO_ROOT, "slos", "mirador-rca.yaml"));
+        assert.equal(config.canaryTrack, "canary");
+        assert.equal(config.budgetTrack, "stable");
+        assert.equal(config.minSoakMinutes, 30);
+        assert.equal(config.minRequests, 1000);
+        assert.deepEqual(config.pageBurnWindows, [
+            { short: "5m", long: "1h", factor: 14.4 },
+            { short: "30m", long: "6h", factor: 6 },
+        ]);
+        assert.equal(config.soakBurnCeiling, 1);
+        assert.equal(config.periodBudgetFloor, 0.1);
+        assert.equal(config.cacheHitRateFloor, 0.5);
+        assert.deepEqual(config.alertSeverities, ["page", "ticket"]);
+        assert.equal(config.queryTimeoutSeconds, 10);
+        assert.equal(config.canaryLookback, "7d");
+        assert.equal(config.canaryDigest, undefined);
+        assert.equal(config.canarySince, undefined);
+    });
+
+    it("takes overrides and resolves a given sloSpec against the base folder", () => {
+        const config = parseGateConfig(
+            {
+                sloSpec: "specs/twenty.yaml",
+                minSoakMinutes: 45,
+                pageBurnWindows: [{ short: "5m", long: "1h", factor: 10 }],
+                canarySince: "2026-11-23T21:00:00+01:00",
+                canaryDigest: `sha256:${"a".repeat(64)}`,
+                alertSeverities: ["page"],
+            },
+            "gate.yaml",
+            "/etc/gate",
+        );
+        assert.equal(config.sloSpec, "/etc/gate/specs/twenty.yaml");
+        assert.equal(config.minSoakMinutes, 45);
+        assert.deepEqual(config.pageBurnWindows, [{ short: "5m", long: "1h", factor: 10 }]);
+        assert.equal(config.canarySince?.toISOString(), "2026-11-23T20:00:00.000Z");
+        assert.deepEqual(config.alertSeverities, ["page"]);
+    });
+
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+        ["an unknown key", { minSoakMinute: 5 }, /unknown key minSoakMinute/],
+        ["a string for a number", { minRequests: "many" }, /minRequests: "many" is not a number/],
+        ["a negative minimum", { minSoakMinutes: -1 }, /minSoakMinutes: -1 is below the minimum 0/],
+        ["a hit rate above 1", { cacheHitRateFloor: 1.5 }, /cacheHitRateFloor: 1.5 is above the maximum 1/],
+        [
+            "a window Sloth does not record",
+            { pageBurnWindows: [{ short: "10m", long: "1h", factor: 2 }] },
+            /short: "10m"/,
+        ],
+        ["an empty burn window list", { pageBurnWindows: [] }, /non-empty list/],
+        ["a malformed digest", { canaryDigest: "sha256:abc" }, /canaryDigest: 'sha256:abc' does not match/],
+        ["a time without a zone", { canarySince: "2026-11-23T21:00:00" }, /canarySince: '2026-11-23T21:00:00'/],
+        ["a bad lookback", { canaryLookback: "1 week" }, /canaryLookback: '1 week' does not match/],
+    ];
+    for (const [what, input, message] of bad) {
+        it(`refuses ${what}, naming the key`, () => {
+            assertConfigError(() => parseGateConfig(input, "gate.yaml", "/"), "gate.yaml", message);
+        });
+    }
+
+    it("refuses an impossible --canary-since date", () => {
+        assert.throws(
+            () => parseCanarySince("2026-13-45T25:00:00Z", "--canary-since"),
+            /--canary-since: .* not a valid time/,
+        );
+    });
+
+    it("documents every key", () => {
+        for (const [key, spec] of Object.entries(GATE_FIELDS)) {
+            assert.ok(spec.description.length > 10, `${key} has no description`);
+        }
+    });
+});

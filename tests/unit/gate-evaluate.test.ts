@@ -1,0 +1,189 @@
+// The gate's decision from Prometheus answers (an in-memory fake): every check, its verdict and its reason.
+import * as assert from "assert/strict";
+import { Check } from "../../gate/checks";
+import { parseGateConfig } from "../../gate/config";
+import { evaluateGate } from "../../gate/evaluate";
+import { PrometheusError } from "../../gate/prometheus";
+import { loadSloSpec } from "../../gate/spec";
+import {
+    CANARY_DIGEST,
+    down,
+    FakePrometheus,
+    FakeRule,
+    healthyRules,
+    OTHER_DIGEST,
+    perSlo,
+} from "../support/fake-prometheus";
+
+const now = new Date("2026-11-23T22:00:00Z");
+const config = parseGateConfig({}, "config", "/");
+const spec = loadSloSpec(config.sloSpec);
+
+async function evaluate(overrides: FakeRule[] = [], extra: Record<string, unknown> = {}, soakMinutes = 45) {
+    const fake = new FakePrometheus(healthyRules(now, overrides, soakMinutes));
+    const decision = await evaluateGate(fake, parseGateConfig(extra, "config", "/"), spec, now);
+    const byName = new Map(decision.checks.map((c) => [c.name, c]));
+    const get = (name: string): Check => {
+        const check = byName.get(name);
+        assert.ok(check, `no check named ${name} in ${[...byName.keys()].join(", ")}`);
+        return check;
+    };
+    const notPassing = decision.checks.filter((c) => c.result !== "pass").map((c) => c.name);
+    return { decision, fake, get, notPassing };
+}
+
+describe("gate: evaluation", () => {
+    it("promotes a healthy canary, with one row per check and SLO", async () => {
+        const { decision, fake, notPassing } = await evaluate();
+        assert.deepEqual(notPassing, []);
+        assert.equal(decision.decision, "promote");
+        assert.deepEqual(
+            decision.checks.map((c) => c.name),
+            [
+                "canary-soak",
+                "canary-requests",
+                "canary-cache-hit-rate",
+                "soak-burn/requests-availability",
+                "soak-burn/requests-latency",
+                "page-burn-5m-1h/requests-availability",
+                "page-burn-5m-1h/requests-latency",
+                "page-burn-30m-6h/requests-availability",
+                "page-burn-30m-6h/requests-latency",
+                "period-budget/requests-availability",
+                "period-budget/requests-latency",
+                "sloth-alerts",
+            ],
+        );
+        // The canary's start came from the first build_info sample of the digest it reports now.
+        assert.ok(
+            fake.asked.some((q) =>
+                q.startsWith("min by (image_digest) (min_over_time(timestamp(mirador_rca_build_info"),
+            ),
+        );
+        assert.match(decision.checks[0].reason, new RegExp(`first sample of ${CANARY_DIGEST}\\), 45 min ago`));
+        // Every canary window is the 45-minute soak.
+        assert.ok(fake.asked.filter((q) => q.includes("[2700s]")).length >= 3);
+        // Per-SLO checks of one kind run as one query, so the number of queries does not grow with the SLOs.
+        assert.equal(fake.asked.length, 1 + 7);
+    });
+
+    it("denies a canary whose burn over 5m and 1h is above 14.4, naming SLO, value and factor", async () => {
+        const { decision, get, notPassing } = await evaluate([
+            { match: "ratio_rate(?:5m|1h)", answer: perSlo(16.7, 20) },
+        ]);
+        assert.equal(decision.decision, "deny");
+        assert.deepEqual(notPassing, ["page-burn-5m-1h/requests-availability", "page-burn-5m-1h/requests-latency"]);
+        const check = get("page-burn-5m-1h/requests-availability");
+        assert.equal(check.result, "fail");
+        assert.equal(check.value, 16.7);
+        assert.equal(check.threshold, "<= 14.4");
+        assert.match(check.reason, /requests-availability over both 5m and 1h .* is 16\.7, needs <= 14\.4/);
+    });
+
+    it("denies a soak shorter than the minimum", async () => {
+        const { get, notPassing } = await evaluate([], {}, 12);
+        assert.deepEqual(notPassing, ["canary-soak"]);
+        assert.match(get("canary-soak").reason, /12 min ago: soak too short/);
+    });
+
+    it("uses an explicit --canary-since without asking Prometheus for the start", async () => {
+        const since = new Date(now.getTime() - 90 * 60000);
+        const { fake, get } = await evaluate([], { canarySince: since.toISOString() });
+        assert.equal(get("canary-soak").value, 90);
+        assert.match(get("canary-soak").reason, /\(given\)/);
+        assert.ok(!fake.asked.some((q) => q.includes("timestamp(")));
+        assert.ok(fake.asked.some((q) => q.includes("[5400s]")));
+    });
+
+    it("denies when the canary reports two digests and none was given", async () => {
+        const two = [CANARY_DIGEST, OTHER_DIGEST].map((d) => ({ labels: { image_digest: d }, value: 1.7e9 }));
+        const { get, notPassing } = await evaluate([{ match: "and on (image_digest)", answer: two }]);
+        assert.deepEqual(notPassing, ["canary-soak"]);
+        assert.equal(get("canary-soak").result, "no-data");
+        assert.match(
+            get("canary-soak").reason,
+            /canary start unknown: .* 2 digests .*give --canary-since or --canary-digest/,
+        );
+    });
+
+    it("denies when the canary start is unknown, and still judges the minimum soak window", async () => {
+        const { fake, get, notPassing } = await evaluate([{ match: "and on (image_digest)", answer: [] }]);
+        assert.deepEqual(notPassing, ["canary-soak"]);
+        assert.match(get("canary-soak").reason, /the canary track reports no mirador_rca_build_info now/);
+        assert.match(get("canary-requests").reason, /the last 30 min \(canary start unknown\)/);
+        assert.ok(fake.asked.some((q) => q.includes("[1800s]")));
+    });
+
+    it("treats NaN and empty answers as no data, never as a pass", async () => {
+        const { decision, get } = await evaluate([
+            { match: "label_replace(", answer: perSlo(NaN, 0.5) },
+            { match: "mirador_rca_cache_hits_total", answer: [] },
+        ]);
+        assert.equal(decision.decision, "deny");
+        assert.equal(get("soak-burn/requests-availability").result, "no-data");
+        assert.match(get("soak-burn/requests-availability").reason, /^NaN: the canary handled no requests/);
+        assert.equal(get("canary-cache-hit-rate").result, "no-data");
+        assert.match(get("canary-cache-hit-rate").reason, /^no data: the canary made no cache lookups/);
+    });
+
+    it("refuses to guess when a query answers several series", async () => {
+        const two = [
+            { labels: { sloth_slo: "requests-latency", track: "canary" }, value: 0.1 },
+            { labels: { sloth_slo: "requests-latency", track: "other" }, value: 9 },
+        ];
+        const { get } = await evaluate([{ match: "slo:period_error_budget_remaining:ratio", answer: two }]);
+        assert.equal(get("period-budget/requests-latency").result, "error");
+        assert.match(get("period-budget/requests-latency").reason, /2 series where one was expected/);
+    });
+
+    it("denies on a firing Sloth alert and names it", async () => {
+        const alert = {
+            labels: {
+                alertname: "MiradorRCAHighErrorRate",
+                sloth_slo: "requests-availability",
+                sloth_severity: "page",
+                track: "stable",
+            },
+            value: 1,
+        };
+        const { get, notPassing } = await evaluate([{ match: "ALERTS{", answer: [alert] }]);
+        assert.deepEqual(notPassing, ["sloth-alerts"]);
+        assert.equal(get("sloth-alerts").value, 1);
+        assert.match(
+            get("sloth-alerts").reason,
+            /MiradorRCAHighErrorRate \(requests-availability, page, track=stable\)/,
+        );
+    });
+
+    it("applies overridden thresholds", async () => {
+        const { get, notPassing } = await evaluate([], {
+            periodBudgetFloor: 0.9,
+            minRequests: 10000,
+            budgetTrack: "prod",
+        });
+        assert.deepEqual(notPassing, [
+            "canary-requests",
+            "period-budget/requests-availability",
+            "period-budget/requests-latency",
+        ]);
+        assert.equal(get("canary-requests").threshold, ">= 10000");
+        assert.match(get("period-budget/requests-latency").query, /track="prod"/);
+    });
+
+    it("denies every check with the reason when Prometheus cannot be reached", async () => {
+        const fake = new FakePrometheus([{ match: "", answer: down() }]);
+        const decision = await evaluateGate(fake, config, spec, now);
+        assert.equal(decision.decision, "deny");
+        for (const check of decision.checks) {
+            assert.equal(check.result, "error", check.name);
+            assert.match(check.reason, /cannot reach Prometheus/);
+        }
+    });
+
+    it("reports a query Prometheus rejects as an error with its message", async () => {
+        const bad = new PrometheusError("Prometheus at http://x answered HTTP 400 bad_data: parse error");
+        const { get } = await evaluate([{ match: "sum(increase(grpc_server_handled_total", answer: bad }]);
+        assert.equal(get("canary-requests").result, "error");
+        assert.match(get("canary-requests").reason, /400 bad_data: parse error/);
+    });
+});

@@ -1,0 +1,119 @@
+// slo-gate on the production Helm release: the gate's evaluation, each failing check a violation.
+import * as assert from "assert/strict";
+import { ClientFactory } from "../../gate/evaluate";
+import { SLO_GATE_FIELDS } from "../../policy/config";
+import { PolicyDeps } from "../../policy/deps";
+import { sloGatePolicy } from "../../policy/slo-gate";
+import * as fake from "../support/fake-prometheus";
+import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
+
+const now = new Date("2026-11-23T22:00:00Z");
+const URL = "http://127.0.0.1:9090";
+
+function deps(rules: fake.FakeRule[], seen: { url?: string; fake?: fake.FakePrometheus } = {}): PolicyDeps {
+    const makeClient: ClientFactory = (url) => {
+        seen.url = url;
+        seen.fake = new fake.FakePrometheus(rules);
+        return seen.fake;
+    };
+    return { makeClient, now: () => now };
+}
+
+function prodRelease(config: Record<string, unknown>, digest: string = fake.CANARY_DIGEST) {
+    return validationArgs(releaseProps("mirador-prod", "mirador-rca", { repository: "r/mirador-rca", digest }), config);
+}
+
+describe("policy: slo-gate", () => {
+    it("passes the production release while the canary is healthy", async () => {
+        const seen: { url?: string } = {};
+        const policy = sloGatePolicy(deps(fake.healthyRules(now), seen));
+        assert.deepEqual(await violationsOf(policy, prodRelease({ prometheusUrl: URL })), []);
+        assert.equal(seen.url, URL);
+    });
+
+    it("reports every failing check with its query, value and threshold", async () => {
+        const burning = [
+            { match: "ratio_rate(?:5m|1h)", answer: fake.perSlo(20) },
+            { match: "mirador_rca_cache_hits_total", answer: fake.value(0.2) },
+        ];
+        const violations = await violationsOf(
+            sloGatePolicy(deps(fake.healthyRules(now, burning))),
+            prodRelease({ prometheusUrl: URL }),
+        );
+        assert.equal(violations.length, 3);
+        assert.match(violations[0], /canary-cache-hit-rate fail: .* is 0\.2, needs >= 0\.5/);
+        assert.match(
+            violations[1],
+            /^mirador-prod\/mirador-rca: page-burn-5m-1h\/requests-availability fail: .* is 20, needs <= 14\.4 \(value 20, threshold <= 14\.4; query: min without/,
+        );
+        // The query shown is the SLO's own.
+        assert.match(violations[1], /sloth_slo="requests-availability",track="canary"/);
+        assert.match(violations[2], /page-burn-5m-1h\/requests-latency fail/);
+    });
+
+    it("judges the canary of the digest being promoted", async () => {
+        const seen: { fake?: fake.FakePrometheus } = {};
+        const policy = sloGatePolicy(deps(fake.healthyRules(now), seen));
+        await violationsOf(policy, prodRelease({ prometheusUrl: URL }, fake.OTHER_DIGEST));
+        assert.ok(seen.fake?.asked.some((q) => q.includes(`image_digest="${fake.OTHER_DIGEST}"`)));
+    });
+
+    it("denies when Prometheus cannot be reached (missing data)", async () => {
+        const violations = await violationsOf(
+            sloGatePolicy(deps([{ match: "", answer: fake.down() }])),
+            prodRelease({ prometheusUrl: URL }),
+        );
+        assert.equal(violations.length, 12);
+        for (const v of violations) {
+            assert.match(v, / error: cannot reach Prometheus/);
+        }
+    });
+
+    it("denies when no Prometheus is configured", async () => {
+        const violations = await violationsOf(sloGatePolicy(deps(fake.healthyRules(now))), prodRelease({}));
+        assert.deepEqual(violations, [
+            "mirador-prod/mirador-rca: prometheusUrl is not set in the slo-gate policy config: cannot gate",
+        ]);
+    });
+
+    it("denies on a config it cannot use, naming the key", async () => {
+        const violations = await violationsOf(
+            sloGatePolicy(deps(fake.healthyRules(now))),
+            prodRelease({ prometheusUrl: URL, minSoak: 3 }),
+        );
+        assert.equal(violations.length, 1);
+        assert.match(violations[0], /policy config cannot be used.*unknown key minSoak/);
+    });
+
+    it("applies thresholds from the policy config", async () => {
+        const policy = sloGatePolicy(deps(fake.healthyRules(now)));
+        const violations = await violationsOf(
+            policy,
+            prodRelease({ prometheusUrl: URL, minSoakMinutes: 60, cacheHitRateFloor: 0.9 }),
+        );
+        assert.equal(violations.length, 2);
+        assert.match(violations[0], /canary-soak fail: .* soak too short \(value 45, threshold >= 60 min/);
+        assert.match(violations[1], /canary-cache-hit-rate fail/);
+    });
+
+    it("leaves the canary and releases outside the configured production alone", async () => {
+        const policy = sloGatePolicy(deps([{ match: "", answer: fake.down() }]));
+        const canary = validationArgs(
+            releaseProps("mirador-staging", "mirador-rca-canary", { digest: fake.CANARY_DIGEST }),
+            { prometheusUrl: URL },
+        );
+        assert.deepEqual(await violationsOf(policy, canary), []);
+        const renamed = prodRelease({ prometheusUrl: URL, productionNamespace: "prod-eu" });
+        assert.deepEqual(await violationsOf(policy, renamed), []);
+    });
+
+    it("is mandatory by default and declares every config key with its default", () => {
+        const policy = sloGatePolicy();
+        assert.equal(policy.enforcementLevel, "mandatory");
+        const properties = policy.configSchema?.properties ?? {};
+        assert.deepEqual(Object.keys(properties).sort(), Object.keys(SLO_GATE_FIELDS).sort());
+        assert.equal(properties.minSoakMinutes.default, 30);
+        assert.equal(properties.productionNamespace.default, "mirador-prod");
+        assert.equal(properties.prometheusUrl.type, "string");
+    });
+});

@@ -5,17 +5,29 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { parse } from "yaml";
-import { checkField, ConfigError, GATE_FIELDS, GateConfig, parseCanarySince, parseGateConfig } from "./config";
+import {
+    checkField,
+    ConfigError,
+    GATE_FIELDS,
+    GateConfig,
+    parseCanarySince,
+    parseGateConfig,
+    REPO_ROOT,
+} from "./config";
 import { runGate } from "./evaluate";
 import { normalisePrometheusUrl } from "./prometheus";
 import { renderJson, renderTable } from "./report";
 
 export const USAGE = `usage: npm run gate -- --prometheus-url URL [--config FILE] [--canary-since ISO-8601]
                         [--canary-digest sha256:<64 hex>] [--json]
+       npm run gate -- --policy-pack-config FILE [--prometheus-url URL] [...]
 
 Decides whether the canary may be promoted to production (docs/gate.md).
   --prometheus-url URL   the Prometheus that scrapes the canary and evaluates the Sloth rules
   --config FILE          YAML thresholds and options (keys and defaults: docs/gate.md)
+  --policy-pack-config FILE
+                         judge exactly as the policy pack will: the slo-gate section of a --policy-pack-config
+                         file (its prometheusUrl too, unless --prometheus-url is given)
   --canary-since TIME    when the canary started, e.g. 2026-11-23T21:00:00Z (default: its first build_info sample)
   --canary-digest D      the digest the canary runs (default: the one it reports now)
   --json                 print {"decision", "checks": [...]} instead of a table
@@ -24,6 +36,8 @@ Exit status: 0 promote, 1 do not promote, 2 bad usage or config.`;
 export interface CliOptions {
     prometheusUrl: string;
     configFile?: string;
+    /** The slo-gate section of a policy pack config, instead of a --config file. */
+    policyConfig?: Record<string, unknown>;
     canarySince?: Date;
     canaryDigest?: string;
     json: boolean;
@@ -40,6 +54,7 @@ export function parseCli(argv: string[]): CliOptions | null {
             options: {
                 "prometheus-url": { type: "string" },
                 config: { type: "string" },
+                "policy-pack-config": { type: "string" },
                 "canary-since": { type: "string" },
                 "canary-digest": { type: "string" },
                 json: { type: "boolean", default: false },
@@ -52,9 +67,14 @@ export function parseCli(argv: string[]): CliOptions | null {
     if (values.help === true) {
         return null;
     }
-    const url = values["prometheus-url"];
+    const packFile = values["policy-pack-config"] as string | undefined;
+    if (packFile !== undefined && values.config !== undefined) {
+        throw new ConfigError("--config and --policy-pack-config exclude each other");
+    }
+    const policyConfig = packFile === undefined ? undefined : readPolicyPackConfig(packFile);
+    const url = values["prometheus-url"] ?? policyConfig?.prometheusUrl;
     if (typeof url !== "string") {
-        throw new ConfigError("--prometheus-url is required");
+        throw new ConfigError("--prometheus-url is required (or a prometheusUrl in the slo-gate policy config)");
     }
     let prometheusUrl: string;
     try {
@@ -66,7 +86,8 @@ export function parseCli(argv: string[]): CliOptions | null {
     const digest = values["canary-digest"];
     return {
         prometheusUrl,
-        configFile: values.config as string | undefined,
+        configFile: packFile ?? (values.config as string | undefined),
+        policyConfig,
         canarySince: typeof since === "string" ? parseCanarySince(since, "--canary-since") : undefined,
         canaryDigest:
             typeof digest === "string"
@@ -76,11 +97,36 @@ export function parseCli(argv: string[]): CliOptions | null {
     };
 }
 
-/** The gate config: the --config file (if any) with the flags on top. */
+/** Keys of the slo-gate policy config that are not the gate's own. */
+const PACK_ONLY_KEYS = ["enforcementLevel", "prometheusUrl", "productionNamespace", "productionRelease"];
+
+/** The slo-gate section of a --policy-pack-config file. */
+function readPolicyPackConfig(file: string): Record<string, unknown> {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new ConfigError(`--policy-pack-config: cannot read ${file} as JSON: ${(err as Error).message}`);
+    }
+    const section = (doc as Record<string, unknown> | null)?.["slo-gate"];
+    if (section === undefined || typeof section === "string") {
+        return {};
+    }
+    if (typeof section !== "object" || section === null || Array.isArray(section)) {
+        throw new ConfigError(`${file}: "slo-gate" must be an object or an enforcement level`);
+    }
+    return section as Record<string, unknown>;
+}
+
+/** The gate config: the --config file or the policy pack's slo-gate section (if any), with the flags on top. */
 export function loadCliConfig(opts: CliOptions): GateConfig {
     let raw: Record<string, unknown> = {};
     let baseDir = process.cwd();
-    if (opts.configFile !== undefined) {
+    if (opts.policyConfig !== undefined) {
+        // Relative paths of the pack's config start at the repository, as the policy pack reads them.
+        raw = Object.fromEntries(Object.entries(opts.policyConfig).filter(([k]) => !PACK_ONLY_KEYS.includes(k)));
+        baseDir = REPO_ROOT;
+    } else if (opts.configFile !== undefined) {
         let text: string;
         try {
             text = fs.readFileSync(opts.configFile, "utf8");

@@ -20,9 +20,10 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 
-# Static binaries, as upstream releases them (and no C compile step).
+# Static binaries, as upstream releases them (and no C compile step). -v lists each package as it compiles: the
+# progress that scripts/bootstrap-tools shows every minute.
 start=$(date +%s.%N)
-CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$tmp/" \
+CGO_ENABLED=0 go build -v -mod=readonly -trimpath -ldflags "$ldflags" -o "$tmp/" \
   go.etcd.io/etcd/server/v3 \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \

@@ -1,0 +1,243 @@
+// A whole local release world for end-to-end tests: the local infrastructure (Docker engine, registry, Kubernetes
+// API, Prometheus with the Sloth rules, the service's checkout and tag remote, the Slack receiver, the local Pulumi
+// home) in its own run directory on free loopback ports, and a copy of this project whose local-staging and
+// local-prod stacks are driven through the Automation API with the real engine.
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import * as YAML from "yaml";
+import { ConfigMap, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { parseEnvFile } from "./docker";
+import { freePort } from "./ports";
+import { repoRoot, requireTool, toolCache, toolPath } from "./tools";
+
+const execFileAsync = promisify(execFile);
+
+/** A config value the engine must store encrypted. */
+export class Secret {
+    constructor(readonly value: string) {}
+}
+
+/** What the program needs of this project, copied so that stack files and dist/ stay out of the repository. */
+const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "config"];
+
+export interface SandboxPorts {
+    registry: number;
+    prometheus: number;
+    webhook: number;
+    canaryGrpc: number;
+    canaryMetrics: number;
+}
+
+export class ReleaseSandbox {
+    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-e2e-"));
+    readonly runDir = path.join(this.root, "run");
+    readonly projectDir = path.join(this.root, "project");
+    /** The signing key's password: random, so that a test can look for it in the state. */
+    readonly cosignPassword = `cosign-${Math.random().toString(36).slice(2)}`;
+    readonly passphrase = "mirador-e2e";
+    ports!: SandboxPorts;
+    /** The endpoints of the local infrastructure (infra.env). */
+    infra: Record<string, string> = {};
+    staging!: Stack;
+    prod!: Stack;
+    private started = false;
+
+    /** Starts the infrastructure, copies the project and creates both stacks with their config. */
+    async start(): Promise<void> {
+        requireTool("pulumi");
+        this.ports = {
+            registry: await freePort(),
+            prometheus: await freePort(),
+            webhook: await freePort(),
+            canaryGrpc: await freePort(),
+            canaryMetrics: await freePort(),
+        };
+        this.started = true;
+        await this.infraCommand(["up"]);
+        this.infra = parseEnvFile(fs.readFileSync(path.join(this.runDir, "infra.env"), "utf8"));
+        this.copyProject();
+        const pulumiCommand = await PulumiCommand.get({ root: toolCache });
+        const envVars = { ...this.infra, PULUMI_CONFIG_PASSPHRASE: this.passphrase, PATH: toolPath() };
+        const workspace = { workDir: this.projectDir, pulumiCommand, envVars, secretsProvider: "passphrase" };
+        this.staging = await LocalWorkspace.createOrSelectStack(
+            { stackName: "local-staging", workDir: this.projectDir },
+            workspace,
+        );
+        this.prod = await LocalWorkspace.createOrSelectStack(
+            { stackName: "local-prod", workDir: this.projectDir },
+            workspace,
+        );
+        await this.configure(this.staging, this.stagingConfig("0.4.0"));
+        await this.configure(this.prod, this.prodConfig("0.4.0"));
+    }
+
+    /**
+     * Sets a stack's config as a stack file would hold it: structured values stay objects (Pulumi.yaml declares
+     * them so), secrets are encrypted by the engine.
+     */
+    async configure(stack: Stack, config: Record<string, unknown>): Promise<void> {
+        const file = path.join(this.projectDir, `Pulumi.${stack.name}.yaml`);
+        const doc = (fs.existsSync(file) ? YAML.parse(fs.readFileSync(file, "utf8")) : {}) as Record<string, unknown>;
+        const plain: Record<string, unknown> = {};
+        const secrets: ConfigMap = {};
+        for (const [key, value] of Object.entries(config)) {
+            if (value instanceof Secret) {
+                secrets[key] = { value: value.value, secret: true };
+            } else {
+                plain[`mirador-release:${key}`] = value;
+            }
+        }
+        doc.config = { ...(doc.config as object), ...plain };
+        fs.writeFileSync(file, YAML.stringify(doc));
+        await stack.setAllConfig(secrets);
+    }
+
+    /** Stops everything `start` started, by PID (scripts/local-infra down), and removes the files. */
+    async stop(): Promise<void> {
+        if (this.started) {
+            await this.infraCommand(["down"]);
+        }
+        fs.rmSync(this.root, { recursive: true, force: true });
+    }
+
+    /** Environment of the local infrastructure's scripts, with this sandbox's run dir and ports. */
+    infraEnv(): NodeJS.ProcessEnv {
+        return {
+            ...process.env,
+            PATH: toolPath(),
+            MIRADOR_RUN: this.runDir,
+            MIRADOR_REGISTRY_PORT: String(this.ports.registry),
+            MIRADOR_PROMETHEUS_PORT: String(this.ports.prometheus),
+            MIRADOR_WEBHOOK_PORT: String(this.ports.webhook),
+            MIRADOR_CANARY_METRICS_PORT: String(this.ports.canaryMetrics),
+            MIRADOR_COSIGN_PASSWORD: this.cosignPassword,
+        };
+    }
+
+    async infraCommand(args: string[]): Promise<string> {
+        const { stdout, stderr } = await execFileAsync(path.join(repoRoot, "scripts", "local-infra"), args, {
+            env: this.infraEnv(),
+            encoding: "utf8",
+            timeout: 900_000,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return stdout + stderr;
+    }
+
+    /** Runs a command with the infrastructure's environment (DOCKER_HOST, KUBECONFIG, …) from the project copy. */
+    async run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000) {
+        return execFileAsync(command, args, {
+            cwd: this.projectDir,
+            env: { ...process.env, ...this.infra, PATH: toolPath(), ...env },
+            encoding: "utf8",
+            timeout: timeoutMs,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+    }
+
+    /** Sends RCAService traffic to the local canary for a while (the service's own load generator). */
+    async load(seconds: number, rate: number): Promise<{ calls: number; errors: Record<string, number> }> {
+        const source = this.infra.MIRADOR_SOURCE_DIR;
+        await this.run("make", ["-C", source, "--no-print-directory", "load"]);
+        const target = `127.0.0.1:${this.ports.canaryGrpc}`;
+        const args = ["--target", target, "--duration", `${seconds}s`, "--rate", String(rate)];
+        const { stdout } = await this.run(path.join(source, "bin", "rca-load"), args, {}, (seconds + 60) * 1000);
+        return JSON.parse(stdout.trim().split("\n").pop()!) as { calls: number; errors: Record<string, number> };
+    }
+
+    /** Restarts the canary container of `image` with the service's fault hooks set (a canary that degrades). */
+    async degradeCanary(image: string, faults: { errorRatio?: number; latency?: string }): Promise<void> {
+        await this.run("bash", [path.join(this.projectDir, "components", "steps", "local-canary.sh"), "start"], {
+            IMAGE: image,
+            GRPC_PORT: String(this.ports.canaryGrpc),
+            METRICS_PORT: String(this.ports.canaryMetrics),
+            ...(faults.errorRatio !== undefined ? { MIRADOR_FAULT_ERROR_RATIO: String(faults.errorRatio) } : {}),
+            ...(faults.latency !== undefined ? { MIRADOR_FAULT_LATENCY: faults.latency } : {}),
+        });
+    }
+
+    /** The Slack messages the webhook receiver got. */
+    slackMessages(): { text: string }[] {
+        const file = this.infra.MIRADOR_SLACK_MESSAGES;
+        if (!fs.existsSync(file)) {
+            return [];
+        }
+        return fs
+            .readFileSync(file, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse((JSON.parse(line) as { body: string }).body) as { text: string });
+    }
+
+    /** A policy pack config for the local Prometheus, with a soak short enough for a test. */
+    policyConfig(overrides: Record<string, unknown> = {}): string {
+        const prometheusUrl = this.infra.MIRADOR_PROMETHEUS_URL;
+        const file = path.join(this.root, `policy-config-${Math.random().toString(36).slice(2)}.json`);
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                "slo-gate": { prometheusUrl, minSoakMinutes: 1, minRequests: 300, budgetTrack: "canary", ...overrides },
+                "promote-canaried-digest": { prometheusUrl },
+                "image-pinned-by-digest": "mandatory",
+            }),
+        );
+        return file;
+    }
+
+    stagingConfig(version: string): Record<string, unknown> {
+        const i = this.infra;
+        return {
+            role: "canary",
+            version,
+            sourceDir: i.MIRADOR_SOURCE_DIR,
+            image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca`, prebuild: "make build", network: "host" },
+            cosign: this.cosign(true),
+            cosignPassword: new Secret(this.cosignPassword),
+            // govulncheck cannot reach its vulnerability database from here.
+            preflight: { commands: ["make verify"] },
+            canary: { replicaCount: 1, trafficWeight: 10, prometheusLabels: { release_track: "canary" } },
+            smoke: { endpoint: `127.0.0.1:${this.ports.canaryGrpc}`, plaintext: true },
+            localCanary: { enabled: true, grpcPort: this.ports.canaryGrpc, metricsPort: this.ports.canaryMetrics },
+            prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
+            kubernetes: { kubeconfig: i.KUBECONFIG },
+        };
+    }
+
+    prodConfig(version: string): Record<string, unknown> {
+        const i = this.infra;
+        return {
+            role: "production",
+            version,
+            sourceDir: i.MIRADOR_SOURCE_DIR,
+            stagingStack: "organization/mirador-release/local-staging",
+            image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca` },
+            cosign: this.cosign(false),
+            prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
+            kubernetes: { kubeconfig: i.KUBECONFIG },
+            gitRemote: "origin",
+            github: { enabled: false },
+            slackWebhookUrl: new Secret(i.MIRADOR_SLACK_WEBHOOK),
+        };
+    }
+
+    private cosign(signs: boolean) {
+        const i = this.infra;
+        return {
+            ...(signs ? { key: i.MIRADOR_COSIGN_KEY } : {}),
+            publicKey: i.MIRADOR_COSIGN_PUBLIC_KEY,
+            tlogUpload: false,
+            trustedRoot: i.MIRADOR_COSIGN_TRUSTED_ROOT,
+        };
+    }
+
+    private copyProject(): void {
+        fs.mkdirSync(this.projectDir, { recursive: true });
+        for (const f of PROJECT_FILES) {
+            fs.cpSync(path.join(repoRoot, f), path.join(this.projectDir, f), { recursive: true });
+        }
+        fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(this.projectDir, "node_modules"));
+    }
+}

@@ -2,7 +2,7 @@
 // API, Prometheus with the Sloth rules, the service's checkout and tag remote, the Slack receiver, the local Pulumi
 // home) in its own run directory on free loopback ports, and a copy of this project whose local-staging and
 // local-prod stacks are driven through the Automation API with the real engine.
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -98,9 +98,75 @@ export class ReleaseSandbox {
     /** Stops everything `start` started, by PID (scripts/local-infra down), and removes the files. */
     async stop(): Promise<void> {
         if (this.started) {
+            this.started = false;
             await this.infraCommand(["down"]);
         }
         fs.rmSync(this.root, { recursive: true, force: true });
+    }
+
+    /** The public key of a second cosign key pair that signed nothing. */
+    otherPublicKey(): string {
+        const dir = path.join(this.root, "other-key");
+        if (!fs.existsSync(path.join(dir, "other.pub"))) {
+            fs.mkdirSync(dir, { recursive: true });
+            execFileSync(requireTool("cosign"), ["generate-key-pair", "--output-key-prefix", "other"], {
+                cwd: dir,
+                env: { ...process.env, COSIGN_PASSWORD: "other" },
+                stdio: "ignore",
+            });
+        }
+        return path.join(dir, "other.pub");
+    }
+
+    /** A new release in the service's checkout: Chart.yaml and CHANGELOG.md for the version, committed. */
+    bumpSource(version: string): void {
+        const dir = this.infra.MIRADOR_SOURCE_DIR;
+        const chart = path.join(dir, "charts", "mirador-rca", "Chart.yaml");
+        fs.writeFileSync(
+            chart,
+            fs
+                .readFileSync(chart, "utf8")
+                .replace(/^version: .*$/m, `version: ${version}`)
+                .replace(/^appVersion: .*$/m, `appVersion: "${version}"`),
+        );
+        const changelog = path.join(dir, "CHANGELOG.md");
+        fs.writeFileSync(
+            changelog,
+            fs
+                .readFileSync(changelog, "utf8")
+                .replace(
+                    /^## \[Unreleased\]\s*$/m,
+                    `## [Unreleased]\n\n## [v${version}] - 2026-11-23\n### Fixed\n- Faster correlation paging.\n`,
+                ),
+        );
+        const git = (...args: string[]) =>
+            execFileSync("git", ["-C", dir, ...args], {
+                env: {
+                    ...process.env,
+                    GIT_AUTHOR_NAME: "dev",
+                    GIT_AUTHOR_EMAIL: "dev@localhost",
+                    GIT_COMMITTER_NAME: "dev",
+                    GIT_COMMITTER_EMAIL: "dev@localhost",
+                },
+            });
+        git("commit", "-q", "-am", `mirador-rca v${version}`);
+    }
+
+    /** Files of the local state backend that hold `text` (secrets must be in none). */
+    stateFilesContaining(text: string): string[] {
+        const found: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) {
+                    walk(p);
+                } else if (fs.readFileSync(p).includes(text)) {
+                    found.push(p);
+                }
+            }
+        };
+        walk(path.join(this.runDir, "pulumi", "state"));
+        return found;
     }
 
     /** Environment of the local infrastructure's scripts, with this sandbox's run dir and ports. */
@@ -194,7 +260,7 @@ export class ReleaseSandbox {
             version,
             sourceDir: i.MIRADOR_SOURCE_DIR,
             image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca`, prebuild: "make build", network: "host" },
-            cosign: this.cosign(true),
+            cosign: this.cosignSettings(true),
             cosignPassword: new Secret(this.cosignPassword),
             // govulncheck cannot reach its vulnerability database from here.
             preflight: { commands: ["make verify"] },
@@ -214,7 +280,7 @@ export class ReleaseSandbox {
             sourceDir: i.MIRADOR_SOURCE_DIR,
             stagingStack: "organization/mirador-release/local-staging",
             image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca` },
-            cosign: this.cosign(false),
+            cosign: this.cosignSettings(false),
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
             gitRemote: "origin",
@@ -223,7 +289,7 @@ export class ReleaseSandbox {
         };
     }
 
-    private cosign(signs: boolean) {
+    cosignSettings(signs: boolean) {
         const i = this.infra;
         return {
             ...(signs ? { key: i.MIRADOR_COSIGN_KEY } : {}),

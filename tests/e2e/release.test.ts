@@ -5,11 +5,14 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { ReleaseSandbox } from "../support/release-sandbox";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
 const policyPack = path.join(repoRoot, "policy");
+
+/** A replacement shows as three steps; the plan names it once, as "replace". */
+const SUB_STEPS = ["same", "create-replacement", "delete-replaced", "read"];
 
 /** The resources a preview would change, as "op name", without the unchanged ones and the stack itself. */
 async function plannedChanges(stack: Stack, opts: { policyPacks?: string[]; policyPackConfigs?: string[] } = {}) {
@@ -18,7 +21,7 @@ async function plannedChanges(stack: Stack, opts: { policyPacks?: string[]; poli
         const m = e.resourcePreEvent?.metadata;
         if (
             m &&
-            m.op !== ("same" as OpType) &&
+            !SUB_STEPS.includes(m.op) &&
             !m.type.startsWith("pulumi:pulumi:Stack") &&
             !m.type.startsWith("mirador:")
         ) {

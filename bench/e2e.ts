@@ -1,0 +1,96 @@
+// `npm run bench:e2e`: what the program costs on the real engine, against the local infrastructure.
+//   - pulumi preview of each stack (no change pending), median of N
+//   - a no-op pulumi up of local-staging, median of N
+//   - a staging release (a new version: every step runs) through the program, and the same steps typed as plain
+//     shell commands from RELEASE-PROCESS.md (bench/manual-staging.sh), interleaved, medians and their ratio: the
+//     program's orchestration overhead.
+// Prints figures; asserts nothing. BENCH_RUNS (default 3) sets N.
+import * as path from "path";
+import { ReleaseSandbox } from "../tests/support/release-sandbox";
+import { repoRoot } from "../tests/support/tools";
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+    const start = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function main() {
+    const sandbox = new ReleaseSandbox();
+    const say = (s: string) => process.stderr.write(`[bench:e2e] ${s}\n`);
+    try {
+        say("starting the local infrastructure and the stacks");
+        await sandbox.start();
+        say("first staging up (builds caches, not measured)");
+        await sandbox.staging.up();
+        say("first prod up (not measured)");
+        await sandbox.prod.up();
+
+        const figures: Record<string, number[]> = {
+            "preview local-staging": [],
+            "preview local-prod": [],
+            "no-op up local-staging": [],
+            "staging release, program": [],
+            "staging release, shell": [],
+        };
+        for (let i = 0; i < runs; i++) {
+            say(`round ${i + 1}/${runs}`);
+            figures["preview local-staging"].push(await timed(() => sandbox.staging.preview()));
+            figures["preview local-prod"].push(await timed(() => sandbox.prod.preview()));
+            figures["no-op up local-staging"].push(await timed(() => sandbox.staging.up()));
+
+            const programVersion = `0.5.${2 * i}`;
+            sandbox.bumpSource(programVersion);
+            await sandbox.configure(sandbox.staging, { version: programVersion });
+            figures["staging release, program"].push(await timed(() => sandbox.staging.up()));
+
+            const shellVersion = `0.5.${2 * i + 1}`;
+            sandbox.bumpSource(shellVersion);
+            const i2 = sandbox.infra;
+            figures["staging release, shell"].push(
+                await timed(() =>
+                    sandbox.run("bash", [path.join(repoRoot, "bench", "manual-staging.sh")], {
+                        SOURCE_DIR: i2.MIRADOR_SOURCE_DIR,
+                        REGISTRY: i2.MIRADOR_REGISTRY,
+                        TAG: `v${shellVersion}`,
+                        COSIGN_KEY: i2.MIRADOR_COSIGN_KEY,
+                        COSIGN_PUBLIC_KEY: i2.MIRADOR_COSIGN_PUBLIC_KEY,
+                        COSIGN_PASSWORD: sandbox.cosignPassword,
+                        TRUSTED_ROOT: i2.MIRADOR_COSIGN_TRUSTED_ROOT,
+                        NAMESPACE: "mirador-bench-shell",
+                        RELEASE: "mirador-rca-shell",
+                        DIST: path.join(sandbox.root, `dist-${i}`),
+                        GRPC_PORT: String(sandbox.ports.canaryGrpc),
+                        METRICS_PORT: String(sandbox.ports.canaryMetrics),
+                        PROMETHEUS_URL: i2.MIRADOR_PROMETHEUS_URL,
+                        PROJECT_DIR: sandbox.projectDir,
+                    }),
+                ),
+            );
+        }
+
+        console.log(`bench:e2e — medians of ${runs} runs, seconds (each run's figures in brackets)`);
+        for (const [name, xs] of Object.entries(figures)) {
+            console.log(
+                `  ${name.padEnd(28)} ${median(xs).toFixed(1).padStart(7)}   [${xs.map((x) => x.toFixed(1)).join(", ")}]`,
+            );
+        }
+        const ratio = median(figures["staging release, program"]) / median(figures["staging release, shell"]);
+        console.log(`  orchestration overhead       ${ratio.toFixed(2).padStart(7)}   (program / shell; aim <= 1.3)`);
+    } finally {
+        say("stopping the local infrastructure");
+        await sandbox.stop();
+    }
+}
+
+main().catch((e: Error) => {
+    console.error(e.message);
+    process.exit(1);
+});

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# RELEASE-PROCESS.md steps 1 and 3-5 as a release engineer types them, for bench/e2e.ts to time against
+# `pulumi up -s local-staging` on the same infrastructure. Not used by the program.
+# Env: SOURCE_DIR, REGISTRY, TAG, COSIGN_KEY, COSIGN_PUBLIC_KEY, COSIGN_PASSWORD, TRUSTED_ROOT, KUBECONFIG,
+# NAMESPACE, RELEASE, DIST, GRPC_PORT, METRICS_PORT, PROMETHEUS_URL, PROJECT_DIR (for the cache-hit-rate check).
+set -euo pipefail
+image="$REGISTRY/mirador-rca:$TAG"
+
+# 1. pre-release checks
+make -C "$SOURCE_DIR" --no-print-directory verify >/dev/null
+
+# 3. build, push, sign, verify
+make -C "$SOURCE_DIR" --no-print-directory build >/dev/null
+docker build --network host -q -t "$image" "$SOURCE_DIR" >/dev/null
+docker push -q "$image" >/dev/null
+digest=$(crane digest "$image")
+ref="$REGISTRY/mirador-rca@$digest"
+cosign sign --yes --key "$COSIGN_KEY" --tlog-upload=false "$ref" >/dev/null 2>&1
+cosign verify --key "$COSIGN_PUBLIC_KEY" --insecure-ignore-tlog=true --trusted-root="$TRUSTED_ROOT" "$ref" >/dev/null 2>&1
+
+# 4. chart
+chart="$SOURCE_DIR/charts/mirador-rca"
+helm dependency update "$chart" >/dev/null
+helm lint --strict "$chart" --set image.digest="$digest" >/dev/null
+helm package "$chart" --destination "$DIST" >/dev/null
+sha256sum "$DIST"/mirador-rca-*.tgz >/dev/null
+
+# 5. canary: deploy, run the digest locally (kwok runs no containers), smoke tests, routing
+helm upgrade --install "$RELEASE" "$DIST"/mirador-rca-*.tgz -n "$NAMESPACE" --create-namespace --atomic --wait \
+  --set image.repository="$REGISTRY/mirador-rca" --set image.digest="$digest" --set track=canary --set replicaCount=1 \
+  >/dev/null
+IMAGE="$ref" VERSION="$TAG" bash "$PROJECT_DIR/components/steps/local-canary.sh" start >/dev/null
+req='{"incident_id":"INC-SMOKE","symptoms":["checkout p99 latency above 2s"],"start_unix":1767225600,"end_unix":1767229200}'
+grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/Investigate >/dev/null
+grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/Investigate | grep -q '"cached": true'
+grpcurl -plaintext -d '{"service":"mirador-core","limit":5}' "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/GetPatterns >/dev/null
+grpcurl -plaintext -d '{"incident_id":"INC-SMOKE","page_size":5}' "127.0.0.1:$GRPC_PORT" \
+  mirador.rca.v1.RCAService/ListCorrelations >/dev/null
+PROMETHEUS_URL="$PROMETHEUS_URL" CACHE_HIT_RATE_FLOOR=0.2 IMAGE="$ref" node "$PROJECT_DIR/components/steps/cache-hit-rate.js" >/dev/null
+kubectl create configmap mirador-core-routing -n "$NAMESPACE" --from-literal=rca.canary.weight=10 \
+  --from-literal=rca.stable.weight=90 --dry-run=client -o yaml | kubectl apply -f - >/dev/null

@@ -29,9 +29,9 @@ export interface ChartSpec {
     panels: Panel[];
 }
 
-const WIDTH = 880;
+const WIDTH = 920;
 const PANEL_HEIGHT = 230;
-const MARGIN = { left: 64, right: 190, top: 44, gap: 54, bottom: 40 };
+const MARGIN = { left: 64, right: 230, top: 56, gap: 54, bottom: 10 };
 
 function esc(text: string): string {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -39,6 +39,11 @@ function esc(text: string): string {
 
 function num(n: number): string {
     return String(Math.round(n * 10) / 10);
+}
+
+/** 10^e, exactly (10 ** -4 is not 0.0001 in floating point). */
+function decade(e: number): number {
+    return Number(`1e${e}`);
 }
 
 /** The decades a panel spans: its data and thresholds, at least two decades. */
@@ -54,7 +59,7 @@ export function logDomain(values: number[]): [number, number] {
     }
     lo = Math.max(lo, hi - 8);
     hi = Math.max(hi, lo + 1);
-    return [10 ** lo, 10 ** hi];
+    return [decade(lo), decade(hi)];
 }
 
 function tickLabel(v: number): string {
@@ -75,7 +80,7 @@ function panelSvg(p: Panel, spec: ChartSpec, top: number): string {
         `<rect x="${MARGIN.left}" y="${num(top)}" width="${plotW}" height="${plotH}" fill="#fafafa" stroke="#999"/>`,
     ];
     for (let e = Math.log10(lo); e <= Math.log10(hi) + 1e-9; e++) {
-        const v = 10 ** Math.round(e);
+        const v = decade(Math.round(e));
         out.push(
             `<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${num(y(v))}" y2="${num(y(v))}" stroke="#e0e0e0"/>`,
             `<text x="${MARGIN.left - 6}" y="${num(y(v) + 4)}" font-size="11" text-anchor="end">${tickLabel(v)}</text>`,

@@ -14,17 +14,21 @@ export function shorten(text: string, max: number): string {
     return `${text.slice(0, kept)}… (+${text.length - kept} chars)`;
 }
 
-/** A code span that survives a table cell: one line, pipes escaped, backticks fenced. */
-export function code(text: string, max = Infinity): string {
-    const line = shorten(text.replace(/\r?\n/g, "⏎"), max).replace(/\|/g, "\\|");
+/**
+ * A code span on one line, backticks fenced. In a table cell (the default) pipes are escaped, which GitHub
+ * undoes inside the cell; elsewhere a backslash in a code span would show, so `inTable` false leaves them.
+ */
+export function code(text: string, max = Infinity, inTable = true): string {
+    const one = shorten(text.replace(/\r?\n/g, "⏎"), max);
+    const line = inTable ? one.replace(/\|/g, "\\|") : one;
     const fence = line.includes("`") ? "``" : "`";
     const pad = fence === "``" || line.startsWith("`") || line.endsWith("`") ? " " : "";
     return `${fence}${pad}${line}${pad}${fence}`;
 }
 
-/** Plain text in a table cell: one line, pipes escaped. */
+/** Plain text on one line, Markdown's own characters escaped (a PromQL __name__ must not turn bold). */
 export function cell(text: string, max = Infinity): string {
-    return shorten(text.replace(/\r?\n/g, " "), max).replace(/\|/g, "\\|");
+    return shorten(text.replace(/\r?\n/g, " "), max).replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }
 
 /** A value as a reviewer reads it: secrets masked, unknowns named, strings bare, the rest as JSON. */

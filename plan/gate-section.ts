@@ -13,7 +13,7 @@ const VERDICT: Record<string, string> = {
 
 export function renderGate(gate: GateView | undefined, withQueries: boolean, cuts: string[]): string {
     const out = ["### SLO gate", ""];
-    const where = gate?.prometheusUrl === undefined ? "" : ` against ${code(gate.prometheusUrl)}`;
+    const where = gate?.prometheusUrl === undefined ? "" : ` against ${code(gate.prometheusUrl, Infinity, false)}`;
     if (gate?.decision === undefined) {
         out.push(`Not evaluated${where}: ${cell(gate?.error ?? "no gate config")}.`);
         return out.join("\n");
@@ -43,7 +43,9 @@ export function renderGate(gate: GateView | undefined, withQueries: boolean, cut
             "",
             ...d.checks
                 .filter((c) => c.query !== "")
-                .map((c) => `- ${code(c.name)}: ${code(c.query.replace(/\s+/g, " "))}`),
+                .map(
+                    (c) => `- ${code(c.name, Infinity, false)}: ${code(c.query.replace(/\s+/g, " "), Infinity, false)}`,
+                ),
             "",
             "</details>",
         );

@@ -183,7 +183,7 @@ function stepsSection(s: PlanSummary, o: RenderOptions, cuts: string[]): string 
                 "",
                 `<details><summary>${plural(unchanged.length, "unchanged step")}</summary>`,
                 "",
-                unchanged.map((st) => code(st.name)).join(", "),
+                unchanged.map((st) => code(st.name, Infinity, false)).join(", "),
                 "",
                 "</details>",
             );
@@ -196,7 +196,7 @@ function stepsSection(s: PlanSummary, o: RenderOptions, cuts: string[]): string 
 
 function violations(facts: PreviewFacts, o: RenderOptions): string {
     const lines = facts.violations.map((v) => {
-        const on = v.resource === undefined ? "" : ` on ${code(v.resource)}`;
+        const on = v.resource === undefined ? "" : ` on ${code(v.resource, Infinity, false)}`;
         return `- **${v.policy}** (${v.level})${on}: ${cell(v.message, o.maxMessageChars)}`;
     });
     const out = ["### Policy violations", "", lines.length === 0 ? "None." : lines.join("\n")];
@@ -205,7 +205,8 @@ function violations(facts: PreviewFacts, o: RenderOptions): string {
         out.push(
             "",
             ...releases.map(
-                (st) => `Passed on ${code(st.name)}: ${facts.passed[st.name].map((p) => `**${p}**`).join(", ")}.`,
+                (st) =>
+                    `Passed on ${code(st.name, Infinity, false)}: ${facts.passed[st.name].map((p) => `**${p}**`).join(", ")}.`,
             ),
         );
     }
@@ -216,7 +217,8 @@ function violations(facts: PreviewFacts, o: RenderOptions): string {
                 "before the resource changes):",
             "",
             ...facts.notRun.map(
-                (v) => `- **${v.policy}** on ${code(v.resource ?? "the stack")}: ${cell(v.message, o.maxMessageChars)}`,
+                (v) =>
+                    `- **${v.policy}** on ${code(v.resource ?? "the stack", Infinity, false)}: ${cell(v.message, o.maxMessageChars)}`,
             ),
         );
     }

@@ -77,12 +77,17 @@ export async function gateForPlan(facts: PreviewFacts, policyConfigs: string[], 
         return { view: { prometheusUrl: url, error: (err as Error).message } };
     }
     const view: GateView = { prometheusUrl: url, decision };
-    const soak = decision.checks.find((c) => c.name === "canary-soak")?.value ?? gate.minSoakMinutes;
+    // From the canary's start when the gate found it, else over the minimum soak.
+    const soak = decision.checks.find((c) => c.name === "canary-soak")?.value ?? null;
+    const minutes = Math.max(1, soak ?? gate.minSoakMinutes);
     const to = Math.floor(deps.now.getTime() / 1000);
     try {
         const spec = loadSloSpec(gate.sloSpec);
         const query = deps.rangeQuery(url, gate.queryTimeoutSeconds * 1000);
-        const chart = await canaryChart(query, gate, spec, to - Math.max(5, soak) * 60, to);
+        const chart = await canaryChart(query, gate, spec, to - Math.round(minutes * 60), to);
+        if (soak === null) {
+            chart.axis = `minutes over the last ${minutes} (the canary's start is unknown)`;
+        }
         return { view, svg: renderChart(chart) };
     } catch (err) {
         return { view: { ...view, chartError: (err as Error).message } };

@@ -27,6 +27,8 @@ export interface ChartSpec {
     from: number;
     to: number;
     panels: Panel[];
+    /** What the time axis counts from (default: the canary's start). */
+    axis?: string;
 }
 
 const WIDTH = 920;
@@ -87,7 +89,7 @@ function panelSvg(p: Panel, spec: ChartSpec, top: number): string {
         );
     }
     const minutes = (spec.to - spec.from) / 60;
-    const step = minutes > 120 ? 30 : minutes > 50 ? 10 : 5;
+    const step = minutes > 120 ? 30 : minutes > 50 ? 10 : minutes > 12 ? 5 : 1;
     for (let m = 0; m <= minutes + 1e-9; m += step) {
         const px = num(x(spec.from + m * 60));
         out.push(
@@ -148,7 +150,7 @@ export function renderChart(spec: ChartSpec): string {
         `<text x="${MARGIN.left}" y="22" font-size="16" font-weight="bold">${esc(spec.title)}</text>`,
         legend(spec, 40),
         ...panels,
-        `<text x="${MARGIN.left}" y="${height - 10}" font-size="11" fill="#555">minutes since the canary started; log scale; dashed: the gate's thresholds</text>`,
+        `<text x="${MARGIN.left}" y="${height - 10}" font-size="11" fill="#555">${esc(spec.axis ?? "minutes since the canary started")}; log scale (a zero is not drawn); dashed: the gate's thresholds</text>`,
         "</svg>",
         "",
     ].join("\n");

@@ -67,12 +67,12 @@ describe("plan: preview events", () => {
         assert.equal(deny.result, "failed");
         assert.deepEqual(
             deny.violations.map((v) => [v.policy, v.level, v.resource]),
-            Array(4).fill(["slo-gate", "mandatory", "production-release"]),
+            Array(6).fill(["slo-gate", "mandatory", "production-release"]),
         );
         assert.match(deny.violations[0].message, /^mirador-prod\/mirador-rca: soak-burn\/requests-availability fail/);
         assert.deepEqual(deny.passed["production-release"], ["image-pinned-by-digest", "promote-canaried-digest"]);
         assert.deepEqual(deny.errors, [], "the bare 'preview failed' is left to the violations");
-        assert.match(summarize(deny).blocked ?? "", /denied by the policy pack \(4 mandatory violations: slo-gate\)/);
+        assert.match(summarize(deny).blocked ?? "", /denied by the policy pack \(6 mandatory violations: slo-gate\)/);
 
         const create = reduceEvents(fixture("staging-create"));
         assert.deepEqual(create.violations, []);
@@ -96,14 +96,14 @@ describe("plan: preview events", () => {
                 [
                     "git tag v0.4.0 pushed to origin",
                     false,
-                    "would happen, but denied by the policy pack (4 mandatory violations: slo-gate)",
+                    "would happen, but denied by the policy pack (6 mandatory violations: slo-gate)",
                 ],
                 ["GitHub release v0.4.0", false, "switched off (github.enabled: false)"],
                 ["milestone v0.4.0 closed", false, "switched off (github.enabled: false)"],
                 [
                     "announcement in Slack #mirador-release",
                     false,
-                    "would happen, but denied by the policy pack (4 mandatory violations: slo-gate)",
+                    "would happen, but denied by the policy pack (6 mandatory violations: slo-gate)",
                 ],
             ],
         );

@@ -41,12 +41,13 @@ export function policyConfigFile(): string {
 /** When prod-deny.json was recorded: the fake gate judges at that time. */
 export const RECORDED_AT = new Date("2026-11-24T00:00:00Z");
 
-/** A canary burning its availability budget 18 times over since 15 minutes, as in prod-deny.json. */
+/** A canary failing a fifth of its calls (200 times its availability budget), as in prod-deny.json. */
 export function burningRules(now: Date) {
     return healthyRules(now, [
-        { match: "ratio_rate(?:5m|1h)", answer: perSlo(18.19, 0.4) },
-        { match: "ratio_rate(?:30m|6h)", answer: perSlo(18.19, 0.3) },
-        { match: "label_replace(", answer: perSlo(18.22, 0.5) },
+        { match: "ratio_rate(?:5m|1h)", answer: perSlo(199, 0.4) },
+        { match: "ratio_rate(?:30m|6h)", answer: perSlo(199, 0.3) },
+        { match: "label_replace(", answer: perSlo(200, 0.5) },
+        { match: "slo:period_error_budget_remaining:ratio", answer: [] },
         {
             match: "ALERTS{",
             answer: ["page", "ticket"].map((severity) => ({

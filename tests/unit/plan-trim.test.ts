@@ -34,7 +34,7 @@ describe("plan: trimmed to a pull-request comment", () => {
         // What a reviewer needs first is never cut; the note says what was and where the rest is.
         assert.match(
             plan.comment,
-            /^\*\*0\.4\.0 → 0\.4\.0\*\* · `local-staging` \(canary\): 1 of 18 steps change \(1 update\)/m,
+            /^\*\*0\.4\.1 → 0\.4\.1\*\* · `local-staging` \(canary\): 1 of 18 steps change \(1 update\)/m,
         );
         assert.match(plan.comment, /### Side effects/);
         assert.match(plan.comment, /### Policy violations/);

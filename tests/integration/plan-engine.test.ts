@@ -103,6 +103,12 @@ describe("npm run plan against the real engine", function () {
                 .map((e) => Number(e.attrs["data-value"])),
             [14.4, 6, 1],
         );
+        // The stack's secrets (the cosign password, the Slack webhook) are in none of the plan's files.
+        for (const file of fs.readdirSync(PLANS).filter((f) => f.startsWith("local-prod."))) {
+            const text = fs.readFileSync(path.join(PLANS, file), "utf8");
+            assert.ok(!text.includes(sandbox.cosignPassword), `no cosign password in ${file}`);
+            assert.ok(!text.includes(sandbox.infra.MIRADOR_SLACK_WEBHOOK), `no webhook URL in ${file}`);
+        }
         const availability = allElements(burn).find((e) => e.attrs["data-series"] === "requests-availability")!;
         assert.ok((availability.attrs.d.match(/[ML]/g) ?? []).length > 3, "the canary's burn from Prometheus is drawn");
     });
@@ -136,5 +142,8 @@ describe("npm run plan against the real engine", function () {
             ["`prometheus.labels.team`", "—", "`rca`"],
             ["`replicaCount`", "`1`", "`2`"],
         ]);
+        for (const file of fs.readdirSync(PLANS).filter((f) => f.startsWith("local-staging."))) {
+            assert.ok(!fs.readFileSync(path.join(PLANS, file), "utf8").includes(sandbox.cosignPassword), file);
+        }
     });
 });

@@ -210,7 +210,12 @@ describe("plan: Markdown", () => {
             if (process.env.PLAN_FIXTURES_UPDATE === "1") {
                 fs.writeFileSync(expected, plan.full);
             }
-            assert.equal(plan.full, fs.readFileSync(expected, "utf8"));
+            assert.equal(
+                plan.full,
+                fs.readFileSync(expected, "utf8"),
+                `${name}.md differs (a change of the renderer, or of the gate's PromQL it shows): review the diff, ` +
+                    "then PLAN_FIXTURES_UPDATE=1 rewrites it",
+            );
         });
     }
 });

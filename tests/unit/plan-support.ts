@@ -22,20 +22,25 @@ export function fixture(name: string): EngineEvent[] {
     return JSON.parse(fs.readFileSync(file, "utf8")) as EngineEvent[];
 }
 
-/** A policy config as policy/prod.json, pointing at the fake Prometheus. */
+let configFile: string | undefined;
+
+/** A policy config as policy/prod.json, pointing at the fake Prometheus (one file a run, removed at exit). */
 export function policyConfigFile(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-policy-"));
-    const file = path.join(dir, "prod.json");
-    const prometheusUrl = "http://127.0.0.1:9";
-    fs.writeFileSync(
-        file,
-        JSON.stringify({
-            "slo-gate": { enforcementLevel: "mandatory", prometheusUrl },
-            "promote-canaried-digest": { enforcementLevel: "mandatory", prometheusUrl },
-            "image-pinned-by-digest": "mandatory",
-        }),
-    );
-    return file;
+    if (configFile === undefined) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-policy-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        configFile = path.join(dir, "prod.json");
+        const prometheusUrl = "http://127.0.0.1:9";
+        fs.writeFileSync(
+            configFile,
+            JSON.stringify({
+                "slo-gate": { enforcementLevel: "mandatory", prometheusUrl },
+                "promote-canaried-digest": { enforcementLevel: "mandatory", prometheusUrl },
+                "image-pinned-by-digest": "mandatory",
+            }),
+        );
+    }
+    return configFile;
 }
 
 /** When prod-deny.json was recorded: the fake gate judges at that time. */

@@ -23,9 +23,22 @@ export interface CanaryOptions {
     lookback: string;
 }
 
-/** The earliest sample of the canary's build info for a digest within the lookback (1-minute resolution). */
+/**
+ * The earliest sample of the canary's build info for a digest within the lookback. At the subquery's 1-minute
+ * steps each step sees the newest sample before it, so this can be up to a minute after the real first sample:
+ * refineQuery narrows it down.
+ */
 export function firstSeenQuery(track: string, digest: string, lookback: string): string {
     return `min(min_over_time(timestamp(${selector(BUILD_INFO, { track, image_digest: digest })})[${lookback}:1m]))`;
+}
+
+/**
+ * The earliest sample in the minute before a coarse first-seen time, at 1-second steps (`@` pins the evaluation
+ * to that time): the real first sample, to within a second.
+ */
+export function refineQuery(track: string, digest: string, coarse: Date): string {
+    const at = (coarse.getTime() / 1000).toFixed(3);
+    return `min(min_over_time(timestamp(${selector(BUILD_INFO, { track, image_digest: digest })})[61s:1s] @ ${at}))`;
 }
 
 /**
@@ -87,9 +100,25 @@ export async function findCanaryOrigin(client: QueryClient, opts: CanaryOptions)
         opts.digest === undefined
             ? currentFirstSeenQuery(opts.track, opts.lookback)
             : firstSeenQuery(opts.track, opts.digest, opts.lookback);
+    let coarse: { since: Date; digest?: string };
     try {
-        return { ...startFrom(await client.query(query), opts, opts.digest), query };
+        coarse = startFrom(await client.query(query), opts, opts.digest);
     } catch (err) {
         return failure(query, err, opts.digest);
+    }
+    return { ...coarse, since: await refine(client, opts.track, coarse), query };
+}
+
+/** The exact first sample near a coarse start; the coarse start (never earlier, so never a longer soak) if not. */
+async function refine(client: QueryClient, track: string, coarse: { since: Date; digest?: string }): Promise<Date> {
+    if (coarse.digest === undefined) {
+        return coarse.since;
+    }
+    try {
+        const [sample] = await client.query(refineQuery(track, coarse.digest, coarse.since));
+        const exact = sample?.value;
+        return Number.isFinite(exact) && exact * 1000 <= coarse.since.getTime() ? new Date(exact * 1000) : coarse.since;
+    } catch {
+        return coarse.since;
     }
 }

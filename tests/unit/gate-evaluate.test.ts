@@ -63,8 +63,27 @@ describe("gate: evaluation", () => {
         assert.match(decision.checks[0].reason, new RegExp(`first sample of ${CANARY_DIGEST}\\), 45 min ago`));
         // Every canary window is the 45-minute soak.
         assert.ok(fake.asked.filter((q) => q.includes("[2700s]")).length >= 3);
-        // Per-SLO checks of one kind run as one query, so the number of queries does not grow with the SLOs.
-        assert.equal(fake.asked.length, 1 + 7);
+        // Per-SLO checks of one kind run as one query, so the number of queries does not grow with the SLOs
+        // (two find the canary's start, seven are checks).
+        assert.equal(fake.asked.length, 2 + 7);
+    });
+
+    it("measures the soak from the canary's real first sample, which the 1-minute steps can miss by up to a minute", async () => {
+        const coarse = now.getTime() / 1000 - 45 * 60;
+        const refine = (answer: FakeRule["answer"]): FakeRule => ({ match: "[61s:1s] @ ", answer });
+        const exact = await evaluate([refine([{ labels: {}, value: coarse - 40 }])]);
+        const soak = exact.get("canary-soak");
+        assert.equal(soak.value, 45 + 40 / 60);
+        assert.ok(
+            exact.fake.asked.includes(
+                `min(min_over_time(timestamp(mirador_rca_build_info{track="canary",image_digest="${CANARY_DIGEST}"})[61s:1s] @ ${coarse.toFixed(3)}))`,
+            ),
+            exact.fake.asked.join("\n"),
+        );
+        // Without an answer, or with one later than the coarse start, the coarse start stands: never a longer soak.
+        for (const answer of [down(), [], [{ labels: {}, value: coarse + 5 }]]) {
+            assert.equal((await evaluate([refine(answer)])).get("canary-soak").value, 45);
+        }
     });
 
     it("denies a canary whose burn over 5m and 1h is above 14.4, naming SLO, value and factor", async () => {

@@ -234,7 +234,9 @@ async function production(s: ReleaseSettings) {
     };
 }
 
-async function main() {
+// Not async: a bad config throws while the program loads, so the engine reports it at once and no rejected
+// promise waits unobserved for the runtime to pick it up.
+function main() {
     const settings = loadSettings(pulumiConfigSource(), { projectDir, stack: pulumi.getStack() });
     return settings.role === "canary" ? canary(settings) : production(settings);
 }

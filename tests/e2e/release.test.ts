@@ -250,7 +250,28 @@ describe("a release through the real engine", function () {
         assert.strictEqual(sandbox.slackMessages().length, 1);
     });
 
-    it("7. stopping the infrastructure leaves no process of it behind", async () => {
+    it("7. a bad config stops prod's up before anything changes, naming the key, the value and the fix", async () => {
+        const stackFile = path.join(sandbox.projectDir, "Pulumi.local-prod.yaml");
+        const saved = fs.readFileSync(stackFile, "utf8");
+        const resourcesBefore = (await sandbox.prod.exportStack()).deployment.resources.length;
+        let output = "";
+        try {
+            await sandbox.configure(sandbox.prod, { version: "0.4" });
+            await assert.rejects(
+                sandbox.prod.up({ onOutput: (text) => (output += text) }),
+                /Pulumi\.local-prod\.yaml: mirador-release:version '0\.4' is not semver \(expected e\.g\. 0\.4\.0 or v0\.4\.0\)/,
+            );
+        } finally {
+            fs.writeFileSync(stackFile, saved);
+        }
+        log(output);
+        // The config error alone: no stack trace, no runtime warning, no resource touched.
+        assert.doesNotMatch(output, /PromiseRejectionHandledWarning|unhandled exception|\n\s+at /);
+        assert.strictEqual((await sandbox.prod.exportStack()).deployment.resources.length, resourcesBefore);
+        assert.strictEqual(helmRevision("mirador-prod", "mirador-rca"), 1);
+    });
+
+    it("8. stopping the infrastructure leaves no process of it behind", async () => {
         await sandbox.stop();
         const leftovers = fs
             .readdirSync("/proc")

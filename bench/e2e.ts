@@ -40,12 +40,16 @@ async function main() {
             "staging release, program": [],
             "staging release, shell": [],
         };
+        // Previews and the no-op up first, while the source, the config and both stacks agree: a release bumps
+        // the source, after which the prod stack (still at the promoted version) no longer validates.
         for (let i = 0; i < runs; i++) {
-            say(`round ${i + 1}/${runs}`);
+            say(`no-change round ${i + 1}/${runs}`);
             figures["preview local-staging"].push(await timed(() => sandbox.staging.preview()));
             figures["preview local-prod"].push(await timed(() => sandbox.prod.preview()));
             figures["no-op up local-staging"].push(await timed(() => sandbox.staging.up()));
-
+        }
+        for (let i = 0; i < runs; i++) {
+            say(`release round ${i + 1}/${runs}: the program, then the same steps as shell commands`);
             const programVersion = `0.5.${2 * i}`;
             sandbox.bumpSource(programVersion);
             await sandbox.configure(sandbox.staging, { version: programVersion });

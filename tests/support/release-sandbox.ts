@@ -21,7 +21,15 @@ export class Secret {
 }
 
 /** What the program needs of this project, copied so that stack files and dist/ stay out of the repository. */
-const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "config"];
+const PROJECT_FILES = [
+    "Pulumi.yaml",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.program.json",
+    "index.ts",
+    "components",
+    "config",
+];
 
 export interface SandboxPorts {
     registry: number;

@@ -29,7 +29,12 @@ export interface CanaryOptions {
  * refineQuery narrows it down.
  */
 export function firstSeenQuery(track: string, digest: string, lookback: string): string {
-    return `min(min_over_time(timestamp(${selector(BUILD_INFO, { track, image_digest: digest })})[${lookback}:1m]))`;
+    return `min(min_over_time(${sampleTimes(track, digest)}[${lookback}:1m]))`;
+}
+
+/** The timestamps of the canary's build info samples for one digest. */
+function sampleTimes(track: string, digest: string): string {
+    return `timestamp(${selector(BUILD_INFO, { track, image_digest: digest })})`;
 }
 
 /**
@@ -38,7 +43,7 @@ export function firstSeenQuery(track: string, digest: string, lookback: string):
  */
 export function refineQuery(track: string, digest: string, coarse: Date): string {
     const at = (coarse.getTime() / 1000).toFixed(3);
-    return `min(min_over_time(timestamp(${selector(BUILD_INFO, { track, image_digest: digest })})[61s:1s] @ ${at}))`;
+    return `min(min_over_time(${sampleTimes(track, digest)}[61s:1s] @ ${at}))`;
 }
 
 /**
@@ -109,7 +114,10 @@ export async function findCanaryOrigin(client: QueryClient, opts: CanaryOptions)
     return { ...coarse, since: await refine(client, opts.track, coarse), query };
 }
 
-/** The exact first sample near a coarse start; the coarse start (never earlier, so never a longer soak) if not. */
+/**
+ * The exact first sample in the minute before a coarse start. Without an answer, or with one after the coarse
+ * start, the coarse start stands: the soak may come out shorter, never longer.
+ */
 async function refine(client: QueryClient, track: string, coarse: { since: Date; digest?: string }): Promise<Date> {
     if (coarse.digest === undefined) {
         return coarse.since;

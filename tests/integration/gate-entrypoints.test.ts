@@ -46,7 +46,7 @@ describe("gate entry points", function () {
             assert.equal(run.code, 0, run.stdout + run.stderr);
             const doc = JSON.parse(run.stdout) as JsonDecision;
             assert.equal(doc.decision, "promote");
-            assert.equal(doc.checks.length, 12);
+            assert.equal(doc.checks.length, 13);
             assert.ok(doc.checks.every((c) => c.result === "pass"));
         });
 
@@ -56,7 +56,7 @@ describe("gate entry points", function () {
             const run = await runGateCli(["--prometheus-url", url(), "--config", config]);
             assert.equal(run.code, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^canary-soak\s+FAIL\s+44\.\d+\s+>= 60 min\s+canary started .* soak too short/m);
-            assert.match(run.stdout, /DENY: 1 of 12 checks did not pass/);
+            assert.match(run.stdout, /DENY: 1 of 13 checks did not pass/);
         });
 
         it("CLI: an explicit --canary-since sets the soak window", async () => {
@@ -159,14 +159,14 @@ describe("gate entry points", function () {
             assert.equal(run.code, 1, run.stderr);
             const doc = JSON.parse(run.stdout) as JsonDecision;
             assert.equal(doc.decision, "deny");
-            assert.equal(doc.checks.length, 12);
+            assert.equal(doc.checks.length, 13);
             for (const check of doc.checks) {
                 assert.equal(check.result, "error", check.name);
                 assert.match(check.reason, /did not answer within 500 ms/);
             }
             // One query a batch: the canary's start, Sloth's recordings (2 burn pairs, budgets), alerts, and after
-            // the start timed out the soak window's three (requests, cache, soak burns).
-            assert.equal(held.length, 8, `the slow server saw ${held.length} queries`);
+            // the start timed out the soak window's three (requests, cache, soak burns) and whether it reports now.
+            assert.equal(held.length, 9, `the slow server saw ${held.length} queries`);
         });
     });
 });

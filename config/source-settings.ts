@@ -34,9 +34,13 @@ function sourceDirOf(r: Reader, projectDir: string, stack: string, resolve: (p: 
         return "";
     }
     const dir = resolve(raw);
-    const examples = path.join(projectDir, "examples");
-    if (dir === examples || dir.startsWith(examples + path.sep)) {
+    const inside = (parent: string) => dir === parent || dir.startsWith(parent + path.sep);
+    if (inside(path.join(projectDir, "examples"))) {
         r.problems.add("sourceDir", `'${raw}' is the vendored example service: ${stack} releases ${example}`);
+        return "";
+    }
+    if (inside(projectDir)) {
+        r.problems.add("sourceDir", `'${raw}' is inside mirador-release itself: ${stack} releases ${example}`);
         return "";
     }
     return dir;

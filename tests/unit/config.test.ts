@@ -314,6 +314,13 @@ describe("stack config", () => {
             );
         });
 
+        it("refuses this repository itself as a real stack's checkout", () => {
+            assert.strictEqual(
+                problemOf({ ...stagingConfig(src), sourceDir: "." }),
+                "Pulumi.staging.yaml: mirador-release:sourceDir '.' is inside mirador-release itself: staging releases the service's own checkout, e.g. ../mirador-rca (only local-* stacks may use examples/)",
+            );
+        });
+
         it("lets a local stack default to the vendored example", () => {
             const s = load({ ...stagingConfig(src), sourceDir: undefined }, stagingSecrets, "local-staging");
             assert.strictEqual(s.source.dir, path.join(repoRoot, "examples", "mirador-rca"));

@@ -91,6 +91,11 @@ export function imageRepositoryProblem(value: string): string | undefined {
 
 /** An http(s) URL, for Prometheus and webhooks. */
 export function httpUrlProblem(value: string, example: string): string | undefined {
+    const port = /^[a-z]+:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(value)?.[1];
+    const badPort = port === undefined ? undefined : portProblem(port);
+    if (badPort !== undefined) {
+        return `'${value}': ${badPort} (expected e.g. ${example})`;
+    }
     let url: URL;
     try {
         url = new URL(value);

@@ -216,6 +216,11 @@ describe("stack config", () => {
                 "Pulumi.staging.yaml: mirador-release:image.repository '127.0.0.1:0/mirador-rca': the registry's port 0 is out of range (1 to 65535)",
             ],
             [
+                "a Prometheus URL port out of range",
+                (c) => ({ ...c, prometheusUrl: "http://127.0.0.1:90900" }),
+                "Pulumi.staging.yaml: mirador-release:prometheusUrl 'http://127.0.0.1:90900': port 90900 is out of range (1 to 65535) (expected e.g. http://prometheus.monitoring:9090)",
+            ],
+            [
                 "a Prometheus label that would override track",
                 (c) => ({ ...c, canary: { prometheusLabels: { track: "stable" } } }),
                 "Pulumi.staging.yaml: mirador-release:canary.prometheusLabels.track 'stable' would override the label track that the chart and the program set (the gate and the Sloth rules tell the canary's series apart by track): choose another label name",

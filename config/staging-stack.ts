@@ -22,7 +22,10 @@ export async function stagingStackProblem(stagingStack: string, read: ReadStack)
     try {
         outputs = (await read(stagingStack)).outputs ?? {};
     } catch (err) {
-        const reason = (err as Error).message.replace(/\s+/g, " ").trim();
+        const reason = (err as Error).message
+            .replace(/\s+/g, " ")
+            .replace(/^invocation of \S+ returned an error: /, "")
+            .trim();
         return `${named} cannot be read (${reason}): it must name the staging stack that ran pulumi up -s staging, as organization/project/stack (pulumi stack ls lists them)`;
     }
     const role = outputs.role;

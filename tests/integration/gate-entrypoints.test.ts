@@ -108,6 +108,18 @@ describe("gate entry points", function () {
                 assert.match(deny.output, /\[mandatory\] +slo-gate/);
                 assert.match(deny.output, new RegExp(`the canary never reported the promoted digest ${STABLE_DIGEST}`));
             });
+
+            it("stops a production release that the policy config does not name", async () => {
+                assert.ok(project, "the Pulumi project was not set up");
+                const config = { "slo-gate": { prometheusUrl: url() } };
+                const deny = await project.preview(CANARY_DIGEST, config, "mirador-production");
+                assert.notEqual(deny.code, 0, deny.output);
+                assert.match(deny.output, /\[mandatory\] +slo-gate/);
+                assert.match(
+                    deny.output,
+                    /mirador-production\/mirador-rca: a Helm release with track "stable" that the policy config does not name as the production release/,
+                );
+            });
         });
 
         it("policies: slo-gate reports a threshold from the policy config", async () => {

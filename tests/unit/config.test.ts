@@ -1,9 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../config/keys";
+import { checkKnownKeys } from "../../config/known-keys";
 import { loadSettings } from "../../config/stack-config";
 import { stagingStackProblem } from "../../config/staging-stack";
-import { ConfigError } from "../../config/validate";
+import { ConfigError, Problems } from "../../config/validate";
 import { mapConfig } from "./support/map-config";
 import { runProgram } from "./support/program";
 import { changelogFor, createSourceFixture, FIXTURE_ORIGIN, SourceFixture } from "./support/source-fixture";
@@ -252,6 +255,26 @@ describe("stack config", () => {
         for (const [what, change, message] of prod) {
             it(`refuses ${what}`, () => {
                 assert.strictEqual(problemOf(change(prodConfig(src)), prodSecrets, "prod"), message);
+            });
+        }
+
+        it("knows exactly the keys Pulumi.yaml declares", () => {
+            const project = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+                config: Record<string, unknown>;
+            };
+            assert.deepStrictEqual(Object.keys(CONFIG_KEYS).sort(), Object.keys(project.config).sort());
+        });
+
+        for (const stack of ["staging", "prod", "local-staging", "local-prod"]) {
+            it(`finds only settings of its role in the committed Pulumi.${stack}.yaml`, () => {
+                const file = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+                const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+                const values = Object.fromEntries(
+                    Object.entries(doc.config).map(([k, v]) => [k.replace(/^mirador-release:/, ""), v]),
+                );
+                const problems = new Problems(`Pulumi.${stack}.yaml`);
+                checkKnownKeys(mapConfig(values), values.role === "production" ? "production" : "canary", problems);
+                assert.deepStrictEqual(problems.list, []);
             });
         }
 

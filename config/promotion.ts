@@ -3,6 +3,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import { checkStagingStack } from "./staging-stack";
 import { ConfigError } from "./validate";
 
 /** What the staging stack exports about its canary. */
@@ -78,6 +79,7 @@ export async function readCanary(
     expected: { version: string; commit: string },
     opts?: pulumi.CustomResourceOptions,
 ): Promise<CanaryFacts> {
+    await checkStagingStack(stagingStack, `Pulumi.${pulumi.getStack()}.yaml`);
     const ref = new pulumi.StackReference("staging", { name: stagingStack }, opts);
     const facts: Partial<Record<keyof CanaryFacts, unknown>> = {};
     for (const key of keys) {

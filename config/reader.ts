@@ -4,6 +4,8 @@ import { Problems } from "./validate";
 
 /** What the loader reads config through; `pulumiConfigSource` for programs, a map-backed one in tests. */
 export interface ConfigSource {
+    /** Every key set in the project's namespace, without the "mirador-release:" prefix. */
+    keys(): string[];
     get(key: string): string | undefined;
     getObject<T>(key: string): T | undefined;
     /** Whether the stored value is encrypted (set with --secret). */
@@ -17,7 +19,12 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 /** The stack's config as the Pulumi engine hands it to the program. */
 export function pulumiConfigSource(): ConfigSource {
     const config = new pulumi.Config();
+    const prefix = `${pulumi.getProject()}:`;
     return {
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(prefix))
+                .map((k) => k.slice(prefix.length)),
         get: (key) => config.get(key),
         getObject: <T>(key: string) => config.getObject<T>(key),
         isSecret: (key) => runtimeConfig.isConfigSecret(`${pulumi.getProject()}:${key}`),

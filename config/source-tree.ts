@@ -96,3 +96,70 @@ export function highestOtherTag(tags: Map<string, string>, version: string): str
     const others = [...tags.keys()].filter((t) => t.replace(/^v/, "") !== version);
     return others.sort((a, b) => semver.rcompare(a.replace(/^v/, ""), b.replace(/^v/, "")))[0];
 }
+
+export interface RemoteFacts {
+    /** The remote's URL as configured (before any url.<base>.insteadOf rewriting), for messages and GitHub. */
+    url: string;
+    /** Release tags (vX.Y.Z) on the remote and the commits they point at. */
+    releaseTags: Map<string, string>;
+}
+
+/** The configured URL of a remote, or undefined when the checkout has no such remote. */
+export function remoteUrl(dir: string, remote: string): string | undefined {
+    try {
+        return git(dir, ["config", "--get", `remote.${remote}.url`]) || undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Release tags of `git ls-remote --tags` output: annotated tags peeled to their commit. */
+export function parseRemoteTags(output: string): Map<string, string> {
+    const tags = new Map<string, string>();
+    for (const line of output.split("\n").filter(Boolean)) {
+        const [object, ref] = line.split("\t");
+        const match = /^refs\/tags\/(v[^^]+)(\^\{\})?$/.exec(ref ?? "");
+        if (match === null || semver.valid(match[1].replace(/^v/, "")) === null) {
+            continue;
+        }
+        if (match[2] !== undefined || !tags.has(match[1])) {
+            tags.set(match[1], object);
+        }
+    }
+    return tags;
+}
+
+/**
+ * The URL and release tags of the remote that receives the release tag (`git ls-remote`, bounded to 30 s, never
+ * prompting). Throws a plain message when the remote is missing or cannot be read.
+ */
+export function readRemote(dir: string, remote: string): RemoteFacts {
+    const url = remoteUrl(dir, remote);
+    if (url === undefined) {
+        throw new Error(`is not a remote of ${dir}`);
+    }
+    let output: string;
+    try {
+        output = execFileSync("git", ["-C", dir, "ls-remote", "--tags", remote, "refs/tags/v*"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 30_000,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+        });
+    } catch (e) {
+        const { stderr } = e as { stderr?: string | Buffer };
+        const text = stderr === undefined ? "" : stderr.toString().trim();
+        const reason = text.split("\n").pop() || (e as Error).message;
+        throw new Error(`(${url}) cannot be read: ${reason}`);
+    }
+    return { url, releaseTags: parseRemoteTags(output) };
+}
+
+/** owner/repo of a GitHub remote URL (https, ssh or scp-like), or undefined for any other URL. */
+export function githubRepoOf(url: string): { owner: string; repo: string } | undefined {
+    const match =
+        /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|ssh:\/\/git@github\.com\/|git@github\.com:)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(
+            url,
+        );
+    return match === null ? undefined : { owner: match[1], repo: match[2] };
+}

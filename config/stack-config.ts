@@ -4,16 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as semver from "semver";
+import { checkCanaryLabels, checkGitHubRemote, checkTrafficWeight } from "./cross-checks";
+import { checkKnownKeys } from "./known-keys";
 import { ConfigSource, Reader } from "./reader";
-import { ReleaseSettings, Role, SourceSettings } from "./settings";
-import { changelogSections, highestOtherTag, readChart, readGit } from "./source-tree";
+import { CosignSettings, HelmReleaseSettings, ImageSettings, ReleaseSettings, Role, TrafficSettings } from "./settings";
+import { readSource } from "./source-settings";
 import {
+    hostPortProblem,
     httpUrlProblem,
     imageRepositoryProblem,
     namespaceProblem,
     normaliseVersion,
     Problems,
+    registryPortProblem,
     releaseNameProblem,
     stackNameProblem,
 } from "./validate";
@@ -29,9 +32,6 @@ export const roleDefaults: Record<Role, { namespace: string; releaseName: string
     canary: { namespace: "mirador-staging", releaseName: "mirador-rca-canary" },
     production: { namespace: "mirador-prod", releaseName: "mirador-rca" },
 };
-
-export const defaultSourceDir = "examples/mirador-rca";
-export const defaultChartPath = "charts/mirador-rca";
 
 function resolvePath(projectDir: string, p: string): string {
     const expanded = p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
@@ -56,26 +56,29 @@ function keyRef(
     return file;
 }
 
-export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSettings {
-    const r = new Reader(config, new Problems(`Pulumi.${ctx.stack}.yaml`));
-    const p = r.problems;
-
+/** The role, or undefined (recorded as a problem) when it is not one. */
+function readRole(r: Reader): Role | undefined {
     const roleRaw = r.requireString("role", "canary");
-    const role: Role = roleRaw === "production" ? "production" : "canary";
-    if (roleRaw !== "" && roleRaw !== "canary" && roleRaw !== "production") {
-        p.add("role", `'${roleRaw}' is not a role (expected canary for staging or production for prod)`);
+    if (roleRaw === "canary" || roleRaw === "production") {
+        return roleRaw;
     }
+    if (roleRaw !== "") {
+        r.problems.add("role", `'${roleRaw}' is not a role (expected canary for staging or production for prod)`);
+    }
+    return undefined;
+}
 
+function readVersion(r: Reader): string {
     const versionRaw = r.requireString("version", "0.4.0");
     const version = normaliseVersion(versionRaw) ?? "";
     if (versionRaw !== "" && version === "") {
-        p.add("version", `'${versionRaw}' is not semver (expected e.g. 0.4.0 or v0.4.0)`);
+        r.problems.add("version", `'${versionRaw}' is not semver (expected e.g. 0.4.0 or v0.4.0)`);
     }
+    return version;
+}
 
-    const sourceDir = resolvePath(ctx.projectDir, r.string("sourceDir", defaultSourceDir));
-    const chartDir = path.resolve(sourceDir, r.string("chartPath", defaultChartPath));
-    const source = checkSource(r, sourceDir, chartDir, version);
-
+function readImage(r: Reader): ImageSettings {
+    const p = r.problems;
     const image = r.object("image");
     const repository = r.field(image, "image", "repository") ?? "";
     if (repository === "") {
@@ -84,7 +87,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
             "is not set (set it with: pulumi config set --path image.repository ghcr.io/miradorstack/mirador-rca)",
         );
     } else {
-        const problem = imageRepositoryProblem(repository);
+        const problem = imageRepositoryProblem(repository) ?? registryPortProblem(repository);
         if (problem) p.add("image.repository", problem);
     }
     const registry = r.object("registry");
@@ -94,7 +97,25 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
         registryUser !== undefined,
         "registry.username is set, so the registry password is needed",
     );
+    const server = r.field(registry, "registry", "server", repository.split("/")[0]);
+    const serverProblem = server === repository.split("/")[0] ? undefined : hostPortProblem(server, false);
+    if (serverProblem) p.add("registry.server", serverProblem);
+    return {
+        repository,
+        dockerfile: r.field(image, "image", "dockerfile", "Dockerfile"),
+        context: r.field(image, "image", "context", "."),
+        prebuild: r.field(image, "image", "prebuild", ""),
+        platform: r.field(image, "image", "platform"),
+        network: r.field(image, "image", "network"),
+        registry:
+            registryUser !== undefined && registryPassword !== undefined
+                ? { server, username: registryUser, password: registryPassword }
+                : undefined,
+    };
+}
 
+function readRelease(r: Reader, ctx: LoadContext, role: Role): HelmReleaseSettings {
+    const p = r.problems;
     const namespace = r.string("namespace", roleDefaults[role].namespace);
     const releaseName = r.string("releaseName", roleDefaults[role].releaseName);
     const nsProblem = namespaceProblem(namespace);
@@ -108,20 +129,36 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
         p.add("helm.valuesFiles", `names '${f}', which does not exist`);
     }
     const values = helm.values === undefined ? {} : (helm.values as Record<string, unknown>);
-    if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    const valuesOk = typeof values === "object" && values !== null && !Array.isArray(values);
+    if (!valuesOk) {
         p.add("helm.values", `must be an object of Helm values, found ${JSON.stringify(values)}`);
     }
+    return {
+        namespace,
+        name: releaseName,
+        timeoutSeconds: r.number(helm, "helm", "timeoutSeconds", 300, { min: 30, max: 3600, whole: true }),
+        atomic: r.flag(helm, "helm", "atomic", true),
+        cleanupOnFail: r.flag(helm, "helm", "cleanupOnFail", true),
+        values: valuesOk ? values : {},
+        valuesFiles,
+    };
+}
 
+function readKubernetes(r: Reader, ctx: LoadContext): ReleaseSettings["kubernetes"] {
     const kube = r.object("kubernetes");
     const kubeconfigRaw = r.field(kube, "kubernetes", "kubeconfig");
     const kubeconfig = kubeconfigRaw === undefined ? undefined : resolvePath(ctx.projectDir, kubeconfigRaw);
     if (kubeconfig !== undefined && !fs.existsSync(kubeconfig)) {
-        p.add(
+        r.problems.add(
             "kubernetes.kubeconfig",
             `'${kubeconfigRaw}' does not exist (start the cluster, or unset it to use the ambient kubeconfig)`,
         );
     }
+    return { kubeconfig, context: r.field(kube, "kubernetes", "context") };
+}
 
+function readCosign(r: Reader, ctx: LoadContext, role: Role): CosignSettings {
+    const p = r.problems;
     const cosign = r.object("cosign");
     const cosignKey = r.field(cosign, "cosign", "key");
     const cosignPub = r.field(cosign, "cosign", "publicKey");
@@ -135,82 +172,87 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
             "is not set (set it with: pulumi config set --path cosign.publicKey ~/.cosign/mirador-rca.pub)",
         );
     }
+    return {
+        key: cosignKey === undefined || role !== "canary" ? "" : keyRef(r, ctx, "cosign.key", cosignKey),
+        publicKey: cosignPub === undefined ? "" : keyRef(r, ctx, "cosign.publicKey", cosignPub),
+        password: r.secret("cosignPassword", role === "canary", "the password of the cosign signing key"),
+        tlogUpload: r.flag(cosign, "cosign", "tlogUpload", true),
+        trustedRoot:
+            trustedRoot === undefined
+                ? undefined
+                : keyRef(r, ctx, "cosign.trustedRoot", trustedRoot, "a Sigstore trusted-root JSON file"),
+    };
+}
 
+function readPrometheusUrl(r: Reader): string {
     const prometheusUrl = r.requireString("prometheusUrl", "http://prometheus.monitoring:9090");
     const promProblem =
         prometheusUrl === "" ? undefined : httpUrlProblem(prometheusUrl, "http://prometheus.monitoring:9090");
-    if (promProblem) p.add("prometheusUrl", promProblem);
+    if (promProblem) r.problems.add("prometheusUrl", promProblem);
+    return prometheusUrl;
+}
 
+function readTraffic(r: Reader, namespace: string): TrafficSettings {
     const traffic = r.object("trafficSwitch");
-    // Defaults to the release's namespace, which is checked above already.
+    // Defaults to the release's namespace, which is checked already.
     const trafficNamespace = r.field(traffic, "trafficSwitch", "namespace", namespace);
     const trafficNsProblem = trafficNamespace === namespace ? undefined : namespaceProblem(trafficNamespace);
-    if (trafficNsProblem) p.add("trafficSwitch.namespace", trafficNsProblem);
+    if (trafficNsProblem) r.problems.add("trafficSwitch.namespace", trafficNsProblem);
+    return {
+        namespace: trafficNamespace,
+        configMapName: r.field(traffic, "trafficSwitch", "configMapName", "mirador-core-routing"),
+    };
+}
 
+function readChartRegistry(r: Reader): string | undefined {
     const chartRegistry = r.string("chartRegistry");
-    if (chartRegistry !== undefined && !/^oci:\/\/[^\s/]+(\/\S*)?$/.test(chartRegistry)) {
-        p.add(
-            "chartRegistry",
-            `'${chartRegistry}' is not an OCI registry URL (expected e.g. oci://ghcr.io/miradorstack/charts)`,
-        );
+    if (chartRegistry === undefined) {
+        return undefined;
     }
-    const preflight = r.object("preflight");
+    const match = /^oci:\/\/([^\s/]+)(\/\S*)?$/.exec(chartRegistry);
+    const problem =
+        match === null
+            ? `'${chartRegistry}' is not an OCI registry URL (expected e.g. oci://ghcr.io/miradorstack/charts)`
+            : hostPortProblem(match[1], false);
+    if (problem) r.problems.add("chartRegistry", problem);
+    return chartRegistry;
+}
+
+export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSettings {
+    const r = new Reader(config, new Problems(`Pulumi.${ctx.stack}.yaml`));
+    const checkedRole = readRole(r);
+    checkKnownKeys(config, checkedRole, r.problems);
+    const role: Role = checkedRole ?? "canary";
+    const version = readVersion(r);
+    const gitRemote = role === "production" ? r.string("gitRemote", "origin") : undefined;
+    const resolve = (p: string) => resolvePath(ctx.projectDir, p);
+    const { source, remote } = readSource(r, { ...ctx, role, version, gitRemote, resolve });
+    const release = readRelease(r, ctx, role);
     const settings: ReleaseSettings = {
         role,
         stack: ctx.stack,
         version,
         tag: `v${version}`,
         source,
-        image: {
-            repository,
-            dockerfile: r.field(image, "image", "dockerfile", "Dockerfile"),
-            context: r.field(image, "image", "context", "."),
-            prebuild: r.field(image, "image", "prebuild", ""),
-            platform: r.field(image, "image", "platform"),
-            network: r.field(image, "image", "network"),
-            registry:
-                registryUser !== undefined && registryPassword !== undefined
-                    ? {
-                          server: r.field(registry, "registry", "server", repository.split("/")[0]),
-                          username: registryUser,
-                          password: registryPassword,
-                      }
-                    : undefined,
-        },
-        release: {
-            namespace,
-            name: releaseName,
-            timeoutSeconds: r.number(helm, "helm", "timeoutSeconds", 300, { min: 30, max: 3600, whole: true }),
-            atomic: r.flag(helm, "helm", "atomic", true),
-            cleanupOnFail: r.flag(helm, "helm", "cleanupOnFail", true),
-            values: typeof values === "object" && values !== null && !Array.isArray(values) ? values : {},
-            valuesFiles,
-        },
-        kubernetes: { kubeconfig, context: r.field(kube, "kubernetes", "context") },
-        cosign: {
-            key: cosignKey === undefined ? "" : keyRef(r, ctx, "cosign.key", cosignKey),
-            publicKey: cosignPub === undefined ? "" : keyRef(r, ctx, "cosign.publicKey", cosignPub),
-            password: r.secret("cosignPassword", role === "canary", "the password of the cosign signing key"),
-            tlogUpload: r.flag(cosign, "cosign", "tlogUpload", true),
-            trustedRoot:
-                trustedRoot === undefined
-                    ? undefined
-                    : keyRef(r, ctx, "cosign.trustedRoot", trustedRoot, "a Sigstore trusted-root JSON file"),
-        },
-        preflightCommands: r.stringList(preflight, "preflight", "commands", ["make verify", "make govulncheck"]),
-        chartRegistry,
-        prometheusUrl,
-        traffic: {
-            namespace: trafficNamespace,
-            configMapName: r.field(traffic, "trafficSwitch", "configMapName", "mirador-core-routing"),
-        },
+        image: readImage(r),
+        release,
+        kubernetes: readKubernetes(r, ctx),
+        cosign: readCosign(r, ctx, role),
+        preflightCommands:
+            role === "canary"
+                ? r.stringList(r.object("preflight"), "preflight", "commands", ["make verify", "make govulncheck"])
+                : [],
+        chartRegistry: role === "canary" ? readChartRegistry(r) : undefined,
+        prometheusUrl: readPrometheusUrl(r),
+        traffic: readTraffic(r, release.namespace),
     };
     if (role === "canary") {
         loadCanary(r, settings);
     } else {
         loadProduction(r, settings);
+        checkGitHubRemote(r, settings.github, gitRemote ?? "origin", remote?.url);
     }
-    p.throwIfAny();
+    r.problems.throwIfAny();
     return settings;
 }
 
@@ -218,19 +260,16 @@ function loadCanary(r: Reader, s: ReleaseSettings): void {
     const canary = r.object("canary");
     s.canary = {
         replicaCount: r.number(canary, "canary", "replicaCount", 1, { min: 1, max: 100, whole: true }),
-        prometheusLabels: r.stringMap(canary, "canary", "prometheusLabels"),
-        trafficWeight: r.number(canary, "canary", "trafficWeight", 10, { min: 0, max: 100, whole: true }),
+        prometheusLabels: checkCanaryLabels(r, r.stringMap(canary, "canary", "prometheusLabels")),
+        trafficWeight: checkTrafficWeight(r, canary),
     };
     const smoke = r.object("smoke");
     const endpoint = r.field(smoke, "smoke", "endpoint") ?? "";
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(endpoint)) {
-        r.problems.add(
-            "smoke.endpoint",
-            endpoint === ""
-                ? "is not set (expected host:port of the canary's gRPC endpoint, e.g. 127.0.0.1:50051)"
-                : `'${endpoint}' is not host:port (e.g. 127.0.0.1:50051)`,
-        );
-    }
+    const endpointProblem =
+        endpoint === ""
+            ? "is not set (expected host:port of the canary's gRPC endpoint, e.g. 127.0.0.1:50051)"
+            : hostPortProblem(endpoint, true);
+    if (endpointProblem) r.problems.add("smoke.endpoint", endpointProblem);
     s.smoke = {
         endpoint,
         plaintext: r.flag(smoke, "smoke", "plaintext", false),
@@ -278,72 +317,4 @@ function loadProduction(r: Reader, s: ReleaseSettings): void {
     if (r.flag(announce, "announce", "enabled", true)) {
         s.slackWebhookUrl = r.secret("slackWebhookUrl", true, "the Slack incoming-webhook URL of #mirador-release");
     }
-}
-
-/** The source checkout's facts, each mismatch recorded as a problem. */
-function checkSource(r: Reader, dir: string, chartDir: string, version: string): SourceSettings {
-    const p = r.problems;
-    const source: SourceSettings = { dir, commit: "", chartDir, changelog: "", releaseDate: "" };
-    if (!fs.existsSync(dir)) {
-        p.add("sourceDir", `'${dir}' does not exist (expected the service's checkout)`);
-        return source;
-    }
-    try {
-        const chart = readChart(chartDir);
-        for (const field of ["version", "appVersion"] as const) {
-            if (version !== "" && chart[field].replace(/^v/, "") !== version) {
-                p.addGeneral(
-                    `${path.join(chartDir, "Chart.yaml")}: ${field} is '${chart[field]}' but mirador-release:version is '${version}' (set both version and appVersion to ${version})`,
-                );
-            }
-        }
-    } catch (e) {
-        p.addGeneral((e as Error).message);
-    }
-    const changelogFile = path.join(dir, "CHANGELOG.md");
-    if (!fs.existsSync(changelogFile)) {
-        p.addGeneral(`${changelogFile} does not exist (the release notes come from its section for the version)`);
-    } else if (version !== "") {
-        const sections = changelogSections(fs.readFileSync(changelogFile, "utf8"), version);
-        if (sections.release === undefined) {
-            const found = sections.malformedHeading ? ` (found '${sections.malformedHeading}')` : "";
-            p.addGeneral(
-                `${changelogFile}: no section '## [v${version}] - YYYY-MM-DD'${found}: move the Unreleased items into it`,
-            );
-        } else {
-            source.changelog = sections.release;
-            source.releaseDate = sections.date ?? "";
-        }
-        if (!sections.hasUnreleased) {
-            p.addGeneral(`${changelogFile}: no '## [Unreleased]' section (keep one open for ongoing work)`);
-        }
-    }
-    try {
-        const git = readGit(dir);
-        source.commit = git.commit;
-        if (version !== "") {
-            const highest = highestOtherTag(git.releaseTags, version);
-            if (highest !== undefined && semver.lte(version, highest.replace(/^v/, ""))) {
-                p.add(
-                    "version",
-                    `'${version}' is not above the highest release tag ${highest} (bump it, e.g. to ${semver.inc(highest.replace(/^v/, ""), "patch")})`,
-                );
-            }
-            const own = git.releaseTags.get(`v${version}`);
-            if (own !== undefined && own !== git.commit) {
-                p.add(
-                    "version",
-                    `'${version}' is already tagged v${version} on commit ${own.slice(0, 12)}, not on the checkout's HEAD ${git.commit.slice(0, 12)} (a release tag never moves: bump the version)`,
-                );
-            }
-        }
-        if (git.dirtyPaths.length > 0 && !r.flag(r.object("source"), "source", "allowDirty", false)) {
-            p.addGeneral(
-                `${dir} has uncommitted changes (${git.dirtyPaths.slice(0, 3).join(", ")}${git.dirtyPaths.length > 3 ? ", …" : ""}): commit them, so that the tag names what was built`,
-            );
-        }
-    } catch (e) {
-        p.addGeneral((e as Error).message);
-    }
-    return source;
 }

@@ -91,6 +91,11 @@ export function imageRepositoryProblem(value: string): string | undefined {
 
 /** An http(s) URL, for Prometheus and webhooks. */
 export function httpUrlProblem(value: string, example: string): string | undefined {
+    const port = /^[a-z]+:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(value)?.[1];
+    const badPort = port === undefined ? undefined : portProblem(port);
+    if (badPort !== undefined) {
+        return `'${value}': ${badPort} (expected e.g. ${example})`;
+    }
     let url: URL;
     try {
         url = new URL(value);
@@ -109,4 +114,31 @@ export function stackNameProblem(value: string): string | undefined {
         return `'${value}' is not a fully qualified stack name (expected organization/project/stack, e.g. organization/mirador-release/staging)`;
     }
     return undefined;
+}
+
+/** A TCP port: a whole number from 1 to 65535. */
+function portProblem(port: string): string | undefined {
+    const n = Number(port);
+    return Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : `port ${port} is out of range (1 to 65535)`;
+}
+
+/** host:port (`required`: the port must be there), e.g. a gRPC endpoint or a registry host. */
+export function hostPortProblem(value: string, required: boolean): string | undefined {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d+))?$/.exec(value);
+    if (match === null || (required && match[2] === undefined)) {
+        return `'${value}' is not host:port (e.g. 127.0.0.1:50051)`;
+    }
+    const problem = match[2] === undefined ? undefined : portProblem(match[2]);
+    return problem === undefined ? undefined : `'${value}': ${problem}`;
+}
+
+/** The port of a registry host in an image repository or registry URL (127.0.0.1:5000/mirador-rca). */
+export function registryPortProblem(repository: string): string | undefined {
+    const host = repository.split("/")[0];
+    const port = /:(\d+)$/.exec(host)?.[1];
+    if (port === undefined || !repository.includes("/")) {
+        return undefined;
+    }
+    const problem = portProblem(port);
+    return problem === undefined ? undefined : `'${repository}': the registry's ${problem}`;
 }

@@ -35,6 +35,8 @@ export interface ThresholdCheck {
     subject: string;
     /** What an empty or NaN answer most likely means. */
     noData: string;
+    /** What a value outside the bound means, appended to the failing reason. */
+    failHint?: string;
     /**
      * Checks of one group run as a single query: `query` when given (an equivalent over all SLOs), else their
      * queries joined with `or`. Each takes the series whose sloth_slo label is its key, which its own query, run
@@ -75,7 +77,12 @@ export function judge(def: ThresholdCheck, samples: Sample[]): Check {
     const ok = def.bound.op === ">=" ? value >= def.bound.limit : value <= def.bound.limit;
     return ok
         ? { ...row, value, result: "pass", reason: `${shown}, ${formatBound(def.bound)}` }
-        : { ...row, value, result: "fail", reason: `${shown}, needs ${formatBound(def.bound)}` };
+        : {
+              ...row,
+              value,
+              result: "fail",
+              reason: `${shown}, needs ${formatBound(def.bound)}${def.failHint ? `: ${def.failHint}` : ""}`,
+          };
 }
 
 function errorRow(def: ThresholdCheck, err: unknown): Check {

@@ -23,6 +23,10 @@ export interface GateConfig {
     cacheHitRateFloor: number;
     alertSeverities: string[];
     queryTimeoutSeconds: number;
+    /** How often Prometheus scrapes the canary, seconds. */
+    scrapeIntervalSeconds: number;
+    /** Scrapes the canary's newest sample may be behind the evaluation time before it counts as not reporting. */
+    maxMissedScrapes: number;
     canaryLookback: string;
     canaryDigest?: string;
     canarySince?: Date;
@@ -116,6 +120,19 @@ export const GATE_FIELDS: Record<string, FieldSpec> = {
         description: "longest time one Prometheus query may take",
         default: 10,
         minimum: 0.001,
+    },
+    scrapeIntervalSeconds: {
+        type: "number",
+        description: "how often Prometheus scrapes the canary, seconds (Prometheus's default: 60)",
+        default: 60,
+        minimum: 1,
+    },
+    maxMissedScrapes: {
+        type: "number",
+        description:
+            "scrape intervals the canary's newest mirador_rca_build_info sample may be old at evaluation time; older is a canary that does not report now, and denies",
+        default: 3,
+        minimum: 1,
     },
     canaryLookback: {
         type: "string",
@@ -253,6 +270,8 @@ export function parseGateConfig(input: Record<string, unknown>, source: string, 
         cacheHitRateFloor: v.cacheHitRateFloor as number,
         alertSeverities: v.alertSeverities as string[],
         queryTimeoutSeconds: v.queryTimeoutSeconds as number,
+        scrapeIntervalSeconds: v.scrapeIntervalSeconds as number,
+        maxMissedScrapes: v.maxMissedScrapes as number,
         canaryLookback: v.canaryLookback as string,
         canaryDigest: v.canaryDigest as string | undefined,
         canarySince:

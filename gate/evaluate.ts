@@ -6,7 +6,7 @@ import { CanaryOrigin, findCanaryOrigin } from "./canary";
 import { Check, decide, formatValue, GateDecision, runThresholdChecks } from "./checks";
 import { GateConfig } from "./config";
 import { PrometheusClient, QueryClient } from "./prometheus";
-import { recordingChecks, SoakWindow, soakChecks } from "./queries";
+import { recordingChecks, reportingCheck, SoakWindow, soakChecks } from "./queries";
 import { loadSloSpec, SloSpec } from "./spec";
 
 /** Shortest window a check looks at, even for a canary that has just started. */
@@ -44,7 +44,8 @@ export function soakWindow(origin: CanaryOrigin, config: GateConfig, now: Date):
 
 /**
  * Evaluates every check with a client whose queries all run at `now`. Checks of Sloth's recordings and alerts
- * start at once; the checks of the soak window start as soon as the canary's start is known.
+ * start at once; the checks of the soak window, and whether the canary (its digest) reports now, start as soon as
+ * the canary's start is known.
  */
 export async function evaluateGate(
     client: QueryClient,
@@ -64,7 +65,7 @@ export async function evaluateGate(
     });
     const soak = soakWindow(origin, config, now);
     const [windowed, [recorded, alerts]] = await Promise.all([
-        runThresholdChecks(client, soakChecks(config, spec, soak)),
+        runThresholdChecks(client, [reportingCheck(config, origin.digest), ...soakChecks(config, spec, soak)]),
         steady,
     ]);
     return decide([soakCheck(origin, config, now), ...windowed, ...recorded, alerts]);

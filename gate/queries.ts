@@ -2,7 +2,16 @@
 import { ThresholdCheck } from "./checks";
 import { BurnWindow, GateConfig } from "./config";
 import { promRange } from "./duration";
-import { CACHE_HITS, CACHE_MISSES, GRPC_SERVICE, HANDLED_TOTAL, matchers, promString, selector } from "./metrics";
+import {
+    BUILD_INFO,
+    CACHE_HITS,
+    CACHE_MISSES,
+    GRPC_SERVICE,
+    HANDLED_TOTAL,
+    matchers,
+    promString,
+    selector,
+} from "./metrics";
 import { narrowQuery, Slo, SloSpec } from "./spec";
 
 /** The window the canary is judged over, and how reasons describe it. */
@@ -17,15 +26,18 @@ function pageBurnQuery(config: GateConfig, service: string, pair: BurnWindow, sl
     const which: Record<string, string> = slo
         ? { sloth_service: service, sloth_slo: slo.name }
         : { sloth_service: service };
-    const canary = matchers({ ...which, track: config.canaryTrack });
-    return (
-        `min without (sloth_window) ({__name__=~${promString(names)},${canary}})` +
-        ` / on (sloth_service, sloth_slo) group_left () ${selector("slo:error_budget:ratio", which)}`
-    );
+    const recordings = `{__name__=~${promString(names)},${matchers({ ...which, track: config.canaryTrack })}}`;
+    const burn =
+        `min without (sloth_window) (${recordings})` +
+        ` / on (sloth_service, sloth_slo) group_left () ${selector("slo:error_budget:ratio", which)}`;
+    // Both windows must have a sample: with one missing, the min would silently be the other window alone.
+    const windows = `count by (sloth_service, sloth_slo, sloth_window) (${recordings})`;
+    return `(${burn}) and on (sloth_service, sloth_slo) (count by (sloth_service, sloth_slo) (${windows}) == 2)`;
 }
 
 /**
- * Canary burn over two of Sloth's recorded windows: the lower of the two, so above the factor means both are.
+ * Canary burn over two of Sloth's recorded windows: the lower of the two, so above the factor means both are; a
+ * pair with a window that has no sample is no data, never judged on the other window alone.
  * The row shows the SLO's own query; all SLOs are read at once by the same query without the sloth_slo matcher.
  */
 export function pageBurnCheck(config: GateConfig, service: string, slo: Slo, pair: BurnWindow): ThresholdCheck {
@@ -36,7 +48,31 @@ export function pageBurnCheck(config: GateConfig, service: string, slo: Slo, pai
         bound: { op: "<=", limit: pair.factor },
         batch: { group, key: slo.name, query: pageBurnQuery(config, service, pair) },
         subject: `canary burn rate of ${slo.name} over both ${pair.short} and ${pair.long} (Sloth page factor)`,
-        noData: `no Sloth recording of ${slo.name} for track ${config.canaryTrack} (rules not loaded, or no canary requests)`,
+        noData:
+            `no Sloth recording of ${slo.name} for track ${config.canaryTrack} over both ${pair.short} and ${pair.long}` +
+            " (a window without a sample is no data, never judged on the other window alone: rules not loaded, or no canary requests in it)",
+    };
+}
+
+/**
+ * Whether the canary reports now: the age of its newest build-info sample (of its digest when known) at the
+ * evaluation time, at most maxMissedScrapes scrape intervals. However its start is known (given or found), a canary
+ * that stopped, or that Prometheus no longer scrapes, is not promoted.
+ */
+export function reportingCheck(config: GateConfig, digest?: string): ThresholdCheck {
+    const labels: Record<string, string> = { track: config.canaryTrack };
+    if (digest !== undefined) {
+        labels.image_digest = digest;
+    }
+    const series = selector(BUILD_INFO, labels);
+    const maxAge = config.scrapeIntervalSeconds * config.maxMissedScrapes;
+    return {
+        name: "canary-reporting",
+        query: `time() - max(timestamp(${series}))`,
+        bound: { op: "<=", limit: maxAge },
+        subject: `seconds since the canary's newest ${series} sample`,
+        noData: `the canary does not report now: no ${series} sample at the evaluation time (it stopped, or Prometheus no longer scrapes it)`,
+        failHint: `the canary has not reported for more than ${config.maxMissedScrapes} scrapes of ${config.scrapeIntervalSeconds} s (it stopped, or Prometheus no longer scrapes it)`,
     };
 }
 

@@ -2,7 +2,7 @@
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type { FieldSpec } from "../gate/config";
 import { parsePolicyConfig, PolicyConfig } from "./config";
-import { isProductionRelease, releaseLabel } from "./release";
+import { isProductionRelease, releaseLabel, releaseTrack } from "./release";
 
 /** The violation for a config that cannot be used: it denies instead of passing silently. */
 export function configProblem(err: unknown): string {
@@ -13,6 +13,17 @@ export function configProblem(err: unknown): string {
 export function reporterFor(args: ResourceValidationArgs, reportViolation: ReportViolation): (message: string) => void {
     const release = releaseLabel(args);
     return (message) => reportViolation(`${release}: ${message}`);
+}
+
+/** Why a production-side Helm release that the config does not name is denied. */
+export function unnamedReleaseProblem(args: ResourceValidationArgs, raw: Record<string, unknown>): string {
+    const track = releaseTrack(args);
+    const named = (key: string, fallback: string) => (typeof raw[key] === "string" ? raw[key] : fallback);
+    return (
+        `a Helm release with track ${track === undefined ? "(none)" : JSON.stringify(track)} that the policy config does not name as the production release ` +
+        `(productionNamespace/productionRelease: ${named("productionNamespace", "mirador-prod")}/${named("productionRelease", "mirador-rca")}): ` +
+        "the gate cannot tell what it would promote, so it is denied (name this release in the policy config, e.g. policy/prod.json)"
+    );
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
 // Re-exported for the tests at the root, where @pulumi/policy (installed in policy/) does not resolve.
 export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { DIGEST_PATTERN } from "../gate/config";
+import { DIGEST_PATTERN, GATE_FIELDS } from "../gate/config";
 import { TARGET_FIELDS } from "./config";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -33,6 +33,21 @@ export function isProductionRelease(args: ResourceValidationArgs, raw: Record<st
         props.namespace === configured(raw, "productionNamespace") &&
         props.name === configured(raw, "productionRelease")
     );
+}
+
+/** values.track of a release: "canary" or "stable" as the program sets it; undefined when the release sets none. */
+export function releaseTrack(args: ResourceValidationArgs): unknown {
+    const values = (args.props as { values?: { track?: unknown } }).values;
+    return typeof values === "object" && values !== null ? values.track : undefined;
+}
+
+/**
+ * A Helm release on the production side (any track but the canary's, or none) that the config does not name as
+ * the production release: the gate cannot identify what it would judge, so such a release is denied, never passed.
+ */
+export function isUnnamedProductionRelease(args: ResourceValidationArgs, raw: Record<string, unknown>): boolean {
+    const canaryTrack = typeof raw.canaryTrack === "string" ? raw.canaryTrack : GATE_FIELDS.canaryTrack.default;
+    return isHelmRelease(args) && !isProductionRelease(args, raw) && releaseTrack(args) !== canaryTrack;
 }
 
 /** values.image of a release, or an empty object when the release sets none. */

@@ -5,8 +5,8 @@ import { Check, formatValue } from "../gate/checks";
 import { runGate } from "../gate/evaluate";
 import { configSchema, SLO_GATE_FIELDS } from "./config";
 import { liveDeps, PolicyDeps } from "./deps";
-import { configProblem, productionConfig, reporterFor } from "./production";
-import { imageValues, pinnedDigest } from "./release";
+import { configProblem, productionConfig, reporterFor, unnamedReleaseProblem } from "./production";
+import { imageValues, isUnnamedProductionRelease, pinnedDigest } from "./release";
 
 function violation(check: Check): string {
     const value = check.value === null ? "none" : formatValue(check.value);
@@ -26,6 +26,11 @@ export function sloGatePolicy(deps: PolicyDeps = liveDeps): ResourceValidationPo
         configSchema: configSchema(SLO_GATE_FIELDS),
         validateResource: async (args, reportViolation) => {
             const report = reporterFor(args, reportViolation);
+            const raw = args.getConfig<Record<string, unknown>>();
+            if (isUnnamedProductionRelease(args, raw)) {
+                report(unnamedReleaseProblem(args, raw));
+                return;
+            }
             const config = productionConfig(args, SLO_GATE_FIELDS, "slo-gate", report);
             if (config === undefined) {
                 return;

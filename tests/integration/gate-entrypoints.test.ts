@@ -46,7 +46,7 @@ describe("gate entry points", function () {
             assert.equal(run.code, 0, run.stdout + run.stderr);
             const doc = JSON.parse(run.stdout) as JsonDecision;
             assert.equal(doc.decision, "promote");
-            assert.equal(doc.checks.length, 12);
+            assert.equal(doc.checks.length, 13);
             assert.ok(doc.checks.every((c) => c.result === "pass"));
         });
 
@@ -56,7 +56,7 @@ describe("gate entry points", function () {
             const run = await runGateCli(["--prometheus-url", url(), "--config", config]);
             assert.equal(run.code, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^canary-soak\s+FAIL\s+44\.\d+\s+>= 60 min\s+canary started .* soak too short/m);
-            assert.match(run.stdout, /DENY: 1 of 12 checks did not pass/);
+            assert.match(run.stdout, /DENY: 1 of 13 checks did not pass/);
         });
 
         it("CLI: an explicit --canary-since sets the soak window", async () => {
@@ -82,8 +82,13 @@ describe("gate entry points", function () {
             assert.equal(digest.length, 1);
             assert.match(digest[0], new RegExp(`never reported the promoted digest ${STABLE_DIGEST}`));
             const gate = await violationsOf(sloGatePolicy(), args);
-            assert.deepEqual(gate.length, 1);
+            // Neither its start nor a sample of it now: the canary track does not run that digest.
+            assert.deepEqual(gate.length, 2);
             assert.match(gate[0], /canary-soak no-data: canary start unknown: no mirador_rca_build_info sample of/);
+            assert.match(
+                gate[1],
+                /canary-reporting no-data: no data: the canary does not report now: no mirador_rca_build_info\{track="canary",image_digest="sha256:/,
+            );
         });
 
         describe("the policy pack under the real engine (pulumi preview)", () => {
@@ -107,6 +112,18 @@ describe("gate entry points", function () {
                 assert.match(deny.output, /\[mandatory\] +promote-canaried-digest/);
                 assert.match(deny.output, /\[mandatory\] +slo-gate/);
                 assert.match(deny.output, new RegExp(`the canary never reported the promoted digest ${STABLE_DIGEST}`));
+            });
+
+            it("stops a production release that the policy config does not name", async () => {
+                assert.ok(project, "the Pulumi project was not set up");
+                const config = { "slo-gate": { prometheusUrl: url() } };
+                const deny = await project.preview(CANARY_DIGEST, config, "mirador-production");
+                assert.notEqual(deny.code, 0, deny.output);
+                assert.match(deny.output, /\[mandatory\] +slo-gate/);
+                assert.match(
+                    deny.output,
+                    /mirador-production\/mirador-rca: a Helm release with track "stable" that the policy config does not name as the production release/,
+                );
             });
         });
 
@@ -159,14 +176,14 @@ describe("gate entry points", function () {
             assert.equal(run.code, 1, run.stderr);
             const doc = JSON.parse(run.stdout) as JsonDecision;
             assert.equal(doc.decision, "deny");
-            assert.equal(doc.checks.length, 12);
+            assert.equal(doc.checks.length, 13);
             for (const check of doc.checks) {
                 assert.equal(check.result, "error", check.name);
                 assert.match(check.reason, /did not answer within 500 ms/);
             }
             // One query a batch: the canary's start, Sloth's recordings (2 burn pairs, budgets), alerts, and after
-            // the start timed out the soak window's three (requests, cache, soak burns).
-            assert.equal(held.length, 8, `the slow server saw ${held.length} queries`);
+            // the start timed out the soak window's three (requests, cache, soak burns) and whether it reports now.
+            assert.equal(held.length, 9, `the slow server saw ${held.length} queries`);
         });
     });
 });

@@ -6,12 +6,10 @@ import { runGate } from "../../gate/evaluate";
 import { SCENARIOS } from "../support/gate-scenarios";
 import { LoadedPrometheus, loadScenario } from "../support/slo-prometheus";
 
-const config = parseGateConfig({}, "defaults", "/");
-
 describe("gate against a real Prometheus running the Sloth rules", function () {
     this.timeout(120000);
 
-    for (const { title, scenario, denied } of SCENARIOS) {
+    for (const { title, scenario, denied, config } of SCENARIOS) {
         describe(title, () => {
             let loaded: LoadedPrometheus | undefined;
             before(async () => {
@@ -24,7 +22,8 @@ describe("gate against a real Prometheus running the Sloth rules", function () {
             const expected = Object.keys(denied).length === 0 ? "promote" : "deny";
             it(`decides ${expected}${expected === "deny" ? ", naming each reason" : ""}`, async () => {
                 assert.ok(loaded, "the scenario's Prometheus did not start");
-                const decision = await runGate(loaded.prometheus.url, config);
+                const gate = parseGateConfig(config?.(loaded.end) ?? {}, "scenario", "/");
+                const decision = await runGate(loaded.prometheus.url, gate);
                 const report = decision.checks.map((c) => `${c.name}: ${c.result}: ${c.reason}`).join("\n");
                 assert.equal(decision.decision, expected, report);
                 const notPassing = decision.checks.filter((c) => c.result !== "pass");

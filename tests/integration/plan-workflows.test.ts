@@ -27,6 +27,7 @@ interface Job {
     needs?: string | string[];
     environment?: string;
     strategy?: { matrix?: { stack?: string[] } };
+    defaults?: { run?: { "working-directory"?: string } };
     steps: Step[];
 }
 
@@ -93,5 +94,65 @@ describe("the GitHub workflows", () => {
             /pulumi up -s prod --yes --non-interactive --policy-pack policy --policy-pack-config policy\/prod\.json\n/,
         );
         assert.ok(prod.steps.some((s) => s.uses === "actions/download-artifact@v4" && s.with?.name === "canary-chart"));
+    });
+
+    describe("release the real service with the official Pulumi CLI", () => {
+        const jobs = Object.entries({ ...workflow("preview.yml").jobs, ...workflow("release.yml").jobs });
+        const pinnedPulumi = /^VERSION=v(\S+)$/m.exec(
+            fs.readFileSync(path.join(repoRoot, "tools", "go", "pulumi", "tool.env"), "utf8"),
+        )?.[1];
+        const stackSourceDir = (stack: string): string =>
+            (
+                parse(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as {
+                    config: Record<string, string>;
+                }
+            ).config["mirador-release:sourceDir"];
+
+        for (const [name, job] of jobs) {
+            it(`${name}: checks out the service with its tags where sourceDir points, and builds no local toolchain`, () => {
+                const runs = job.steps.map((s) => s.run ?? "").join("\n");
+                assert.doesNotMatch(runs, /bootstrap-tools|scripts\/lib\/common\.sh/);
+                assert.ok(!job.steps.some((s) => JSON.stringify(s.with ?? {}).includes(".cache/mirador-release")));
+                const pulumi = job.steps.find((s) => s.uses === "pulumi/actions@v6");
+                assert.ok(pulumi, "the official Pulumi CLI (pulumi/actions)");
+                assert.ok(pinnedPulumi !== undefined);
+                assert.ok(
+                    [pinnedPulumi, "${{ env.PULUMI_VERSION }}"].includes(String(pulumi.with?.["pulumi-version"])),
+                );
+
+                const project = job.defaults?.run?.["working-directory"];
+                assert.equal(project, "mirador-release");
+                const own = job.steps.find((s) => s.uses === "actions/checkout@v4" && s.with?.repository === undefined);
+                assert.equal(own?.with?.path, project);
+                const service = job.steps.find(
+                    (s) => s.uses === "actions/checkout@v4" && s.with?.repository === "miradorstack/mirador-rca",
+                );
+                assert.ok(service, "the service's repository is checked out");
+                assert.equal(service.with?.["fetch-depth"], 0, "with its whole history and tags");
+                for (const stack of ["staging", "prod"]) {
+                    const where = path.posix.normalize(path.posix.join(project, stackSourceDir(stack)));
+                    assert.equal(where, service.with?.path, `Pulumi.${stack}.yaml's sourceDir is that checkout`);
+                }
+            });
+        }
+
+        it("installs exactly the tools a release runs: helm, cosign and grpcurl for staging, helm and cosign for prod", () => {
+            const { staging, prod } = workflow("release.yml").jobs;
+            const tools = (job: Job) =>
+                [
+                    job.steps.some((s) => s.uses === "azure/setup-helm@v4") && "helm",
+                    job.steps.some((s) => s.uses === "sigstore/cosign-installer@v3") && "cosign",
+                    job.steps.some((s) => /go install "github.com\/fullstorydev\/grpcurl/.test(s.run ?? "")) &&
+                        "grpcurl",
+                ].filter(Boolean);
+            assert.deepEqual(tools(staging), ["helm", "cosign", "grpcurl"]);
+            assert.deepEqual(tools(prod), ["helm", "cosign"]);
+            const service = prod.steps.find((s) => s.with?.repository === "miradorstack/mirador-rca");
+            assert.equal(
+                service?.with?.ref,
+                "${{ needs.staging.outputs.service-commit }}",
+                "prod tags the canary's commit",
+            );
+        });
     });
 });

@@ -21,9 +21,8 @@ describe("release tag with the real git and a bare remote", function () {
     before(async () => {
         src = createSourceFixture({ tags: ["v0.3.0"] });
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-tag-"));
-        remote = path.join(scratch, "remote.git");
-        execFileSync("git", ["init", "-q", "--bare", remote]);
-        src.git("remote", "add", "origin", remote);
+        // origin is the fixture's bare repository (behind GitHub's URL), holding v0.3.0 already.
+        remote = src.remote;
         const archive = path.join(scratch, "chart.tgz");
         fs.writeFileSync(archive, "chart");
         const chartDigest = `sha256:${crypto.createHash("sha256").update("chart").digest("hex")}`;
@@ -72,7 +71,7 @@ describe("release tag with the real git and a bare remote", function () {
         assert.strictEqual(result.status, 0, result.stderr);
         assert.strictEqual(remoteTag("v0.4.0"), tagObject, "the tag object is the same one");
         const tags = execFileSync("git", ["-C", remote, "tag", "-l"], { encoding: "utf8" }).trim().split("\n");
-        assert.deepStrictEqual(tags, ["v0.4.0"]);
+        assert.deepStrictEqual(tags, ["v0.3.0", "v0.4.0"]);
     });
 
     it("refuses to move an existing tag to another commit", async () => {

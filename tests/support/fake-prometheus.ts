@@ -61,6 +61,7 @@ export function healthyRules(now: Date, overrides: FakeRule[] = [], soakMinutes 
         },
         { match: "and on (image_digest)", answer: [{ labels: { image_digest: CANARY_DIGEST }, value: since }] },
         { match: "min(min_over_time(timestamp(", answer: value(since) },
+        { match: "time() - max(timestamp(", answer: value(20) },
         { match: "sum(increase(grpc_server_handled_total", answer: value(5000) },
         { match: "ratio_rate(?:5m|1h)", answer: perSlo(0.4) },
         { match: "ratio_rate(?:30m|6h)", answer: perSlo(0.3) },

@@ -50,7 +50,11 @@ export interface GateScenario {
     scenario: Scenario;
     /** The checks that must not pass, each with a pattern its reason must match; every other check passes. */
     denied: Record<string, RegExp>;
+    /** The gate's config, from the time of the last synthetic sample (default: the defaults). */
+    config?: (end: Date) => Record<string, unknown>;
 }
+
+const pageBurnNoData = /^no data: no Sloth recording of .* over both 5m and 1h \(a window without a sample is no data/;
 
 export const SCENARIOS: GateScenario[] = [
     { title: "a healthy canary is promoted", scenario: scenario(STABLE, CANARY), denied: {} },
@@ -137,6 +141,31 @@ export const SCENARIOS: GateScenario[] = [
     {
         title: "a canary without build info and no --canary-since: start unknown",
         scenario: scenario(STABLE, { ...CANARY, buildInfo: false }),
-        denied: { "canary-soak": /canary start unknown: the canary track reports no mirador_rca_build_info now/ },
+        denied: {
+            "canary-soak": /canary start unknown: the canary track reports no mirador_rca_build_info now/,
+            "canary-reporting": /^no data: the canary does not report now/,
+        },
+    },
+    {
+        // Its start is given, so nothing else asks whether it still runs: the newest build-info sample must be fresh.
+        title: "a canary that stopped 10 minutes ago, its start given (--canary-since)",
+        scenario: scenario(STABLE, { ...CANARY, toMinutesAgo: 10 }),
+        config: (end) => ({ canarySince: new Date(end.getTime() - 45 * 60000).toISOString() }),
+        denied: {
+            "canary-reporting":
+                /^no data: the canary does not report now: no mirador_rca_build_info\{track="canary"\} sample at the evaluation time/,
+            "page-burn-5m-1h/requests-availability": pageBurnNoData,
+            "page-burn-5m-1h/requests-latency": pageBurnNoData,
+        },
+    },
+    {
+        // Sloth records no 5m SLI without traffic in it, but the 1h one still has the canary's earlier requests: the
+        // pair is no data, not the 1h burn alone.
+        title: "a canary idle for its last 10 minutes: the 5m window has no sample, the 1h one has",
+        scenario: scenario(STABLE, ...changedAt(CANARY, 10, { rps: 0 })),
+        denied: {
+            "page-burn-5m-1h/requests-availability": pageBurnNoData,
+            "page-burn-5m-1h/requests-latency": pageBurnNoData,
+        },
     },
 ];

@@ -14,7 +14,7 @@ export interface PreviewRun {
 const PROGRAM = `const k8s = require("@pulumi/kubernetes");
 new k8s.helm.v3.Release("prod", {
     name: "mirador-rca",
-    namespace: "mirador-prod",
+    namespace: process.env.PROD_NAMESPACE,
     chart: "examples/mirador-rca/charts/mirador-rca",
     values: { image: { repository: "127.0.0.1:5000/mirador-rca", digest: process.env.PROD_DIGEST }, track: "stable" },
 });
@@ -72,7 +72,11 @@ export class PolicyProject {
     }
 
     /** `pulumi preview` of the production release with `digest`, under the policy pack and this policy config. */
-    async preview(digest: string, policyConfig: Record<string, unknown>): Promise<PreviewRun> {
+    async preview(
+        digest: string,
+        policyConfig: Record<string, unknown>,
+        namespace = "mirador-prod",
+    ): Promise<PreviewRun> {
         const configFile = path.join(this.dir, "policy-config.json");
         fs.writeFileSync(configFile, JSON.stringify(policyConfig));
         const args = [
@@ -83,7 +87,7 @@ export class PolicyProject {
             "--policy-pack",
             path.join(repoRoot, "policy"),
         ];
-        const env = { ...this.env, PROD_DIGEST: digest };
+        const env = { ...this.env, PROD_DIGEST: digest, PROD_NAMESPACE: namespace };
         return run([...args, "--policy-pack-config", configFile], env, path.join(this.dir, "program"), 240000);
     }
 

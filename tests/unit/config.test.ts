@@ -1,11 +1,15 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../config/keys";
+import { checkKnownKeys } from "../../config/known-keys";
 import { loadSettings } from "../../config/stack-config";
-import { ConfigError } from "../../config/validate";
+import { stagingStackProblem } from "../../config/staging-stack";
+import { ConfigError, Problems } from "../../config/validate";
 import { mapConfig } from "./support/map-config";
 import { runProgram } from "./support/program";
-import { changelogFor, createSourceFixture, SourceFixture } from "./support/source-fixture";
+import { changelogFor, createSourceFixture, FIXTURE_ORIGIN, SourceFixture } from "./support/source-fixture";
 import { prodConfig, prodSecrets, stagingConfig, stagingSecrets } from "./support/stacks";
 import { repoRoot } from "../support/tools";
 
@@ -91,7 +95,7 @@ describe("stack config", () => {
         [
             "a traffic weight over 100",
             (c) => ({ ...c, canary: { trafficWeight: 120 } }),
-            "Pulumi.staging.yaml: mirador-release:canary.trafficWeight is 120, expected a whole number from 0 to 100 (default 10)",
+            "Pulumi.staging.yaml: mirador-release:canary.trafficWeight is 120, expected a whole number from 1 to 100 (default 10)",
         ],
         [
             "a Prometheus URL that is no URL",
@@ -167,6 +171,205 @@ describe("stack config", () => {
         );
     });
 
+    describe("refuses every setting it does not understand", () => {
+        const staging: [string, (c: Record<string, unknown>) => Record<string, unknown>, string][] = [
+            [
+                "a misspelt key of the project",
+                (c) => ({ ...c, canry: { replicaCount: 2 } }),
+                'Pulumi.staging.yaml: mirador-release:canry is not a setting of mirador-release (value {"replicaCount":2}): did you mean canary?',
+            ],
+            [
+                "a misspelt field of an object setting",
+                (c) => ({ ...c, canary: { ...(c.canary as object), replicaCont: 2 } }),
+                "Pulumi.staging.yaml: mirador-release:canary.replicaCont is not a setting of mirador-release (value 2): did you mean canary.replicaCount?",
+            ],
+            [
+                "a misspelt helm field",
+                (c) => ({ ...c, helm: { timeoutSecond: 600 } }),
+                "Pulumi.staging.yaml: mirador-release:helm.timeoutSecond is not a setting of mirador-release (value 600): did you mean helm.timeoutSeconds?",
+            ],
+            [
+                "a key that resembles no setting",
+                (c) => ({ ...c, dryRun: true }),
+                "Pulumi.staging.yaml: mirador-release:dryRun is not a setting of mirador-release (value true): the settings are listed in README.md's config table",
+            ],
+            [
+                "a production setting on a canary stack",
+                (c) => ({ ...c, stagingStack: "organization/mirador-release/staging" }),
+                "Pulumi.staging.yaml: mirador-release:stagingStack is a setting of production stacks (prod), but this stack's role is canary: it would be ignored (remove it: pulumi config rm stagingStack)",
+            ],
+            [
+                "the GitHub release on a canary stack",
+                (c) => ({ ...c, github: { owner: "miradorstack", repo: "mirador-rca" } }),
+                "Pulumi.staging.yaml: mirador-release:github is a setting of production stacks (prod), but this stack's role is canary: it would be ignored (remove it: pulumi config rm github)",
+            ],
+            [
+                "a zero traffic weight",
+                (c) => ({ ...c, canary: { trafficWeight: 0 } }),
+                "Pulumi.staging.yaml: mirador-release:canary.trafficWeight is 0: a canary that gets no traffic cannot be judged by the promotion gate (expected a whole number from 1 to 100, default 10)",
+            ],
+            [
+                "a smoke endpoint port out of range",
+                (c) => ({ ...c, smoke: { endpoint: "127.0.0.1:70000" } }),
+                "Pulumi.staging.yaml: mirador-release:smoke.endpoint '127.0.0.1:70000': port 70000 is out of range (1 to 65535)",
+            ],
+            [
+                "a registry port out of range",
+                (c) => ({ ...c, image: { repository: "127.0.0.1:0/mirador-rca" } }),
+                "Pulumi.staging.yaml: mirador-release:image.repository '127.0.0.1:0/mirador-rca': the registry's port 0 is out of range (1 to 65535)",
+            ],
+            [
+                "a Prometheus URL port out of range",
+                (c) => ({ ...c, prometheusUrl: "http://127.0.0.1:90900" }),
+                "Pulumi.staging.yaml: mirador-release:prometheusUrl 'http://127.0.0.1:90900': port 90900 is out of range (1 to 65535) (expected e.g. http://prometheus.monitoring:9090)",
+            ],
+            [
+                "a Prometheus label that would override track",
+                (c) => ({ ...c, canary: { prometheusLabels: { track: "stable" } } }),
+                "Pulumi.staging.yaml: mirador-release:canary.prometheusLabels.track 'stable' would override the label track that the chart and the program set (the gate and the Sloth rules tell the canary's series apart by track): choose another label name",
+            ],
+        ];
+        for (const [what, change, message] of staging) {
+            it(`refuses ${what}`, () => {
+                assert.strictEqual(problemOf(change(stagingConfig(src))), message);
+            });
+        }
+
+        const prod: [string, (c: Record<string, unknown>) => Record<string, unknown>, string][] = [
+            [
+                "canary settings on a production stack",
+                (c) => ({ ...c, canary: { replicaCount: 2 } }),
+                "Pulumi.prod.yaml: mirador-release:canary is a setting of canary stacks (staging), but this stack's role is production: it would be ignored (remove it: pulumi config rm canary)",
+            ],
+            [
+                "smoke tests on a production stack",
+                (c) => ({ ...c, smoke: { endpoint: "127.0.0.1:50051" } }),
+                "Pulumi.prod.yaml: mirador-release:smoke is a setting of canary stacks (staging), but this stack's role is production: it would be ignored (remove it: pulumi config rm smoke)",
+            ],
+            [
+                "a signing key on a production stack",
+                (c) => ({ ...c, cosign: { ...(c.cosign as object), key: "~/.cosign/mirador-rca.key" } }),
+                "Pulumi.prod.yaml: mirador-release:cosign.key is a setting of canary stacks (staging), but this stack's role is production: it would be ignored (remove it: pulumi config rm --path cosign.key)",
+            ],
+        ];
+        for (const [what, change, message] of prod) {
+            it(`refuses ${what}`, () => {
+                assert.strictEqual(problemOf(change(prodConfig(src)), prodSecrets, "prod"), message);
+            });
+        }
+
+        it("knows exactly the keys Pulumi.yaml declares", () => {
+            const project = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+                config: Record<string, unknown>;
+            };
+            assert.deepStrictEqual(Object.keys(CONFIG_KEYS).sort(), Object.keys(project.config).sort());
+        });
+
+        for (const stack of ["staging", "prod", "local-staging", "local-prod"]) {
+            it(`finds only settings of its role in the committed Pulumi.${stack}.yaml`, () => {
+                const file = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+                const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+                const values = Object.fromEntries(
+                    Object.entries(doc.config).map(([k, v]) => [k.replace(/^mirador-release:/, ""), v]),
+                );
+                const problems = new Problems(`Pulumi.${stack}.yaml`);
+                checkKnownKeys(mapConfig(values), values.role === "production" ? "production" : "canary", problems);
+                assert.deepStrictEqual(problems.list, []);
+            });
+        }
+
+        it("never shows the value of a misspelt secret", () => {
+            const values = { ...prodConfig(src), githubTokn: "ghp_do_not_print" };
+            const message = problemOf(values, [...prodSecrets, "githubTokn"], "prod");
+            assert.strictEqual(
+                message,
+                "Pulumi.prod.yaml: mirador-release:githubTokn is not a setting of mirador-release (value [secret]): did you mean githubToken?",
+            );
+        });
+
+        it("takes the empty defaults Pulumi.yaml declares for the other role's keys as unset", () => {
+            const s = load(
+                { ...prodConfig(src), canary: {}, localCanary: {}, cosignPassword: "" },
+                prodSecrets,
+                "prod",
+            );
+            assert.strictEqual(s.role, "production");
+        });
+    });
+
+    describe("the staging stack to promote from", () => {
+        const name = "organization/mirador-release/stagin";
+        it("refuses one that does not exist, naming the setting", async () => {
+            const read = () => Promise.reject(new Error(`unknown stack "${name}"`));
+            assert.strictEqual(
+                await stagingStackProblem(name, read),
+                `mirador-release:stagingStack '${name}' cannot be read (unknown stack "${name}"): it must name the staging stack that ran pulumi up -s staging, as organization/project/stack (pulumi stack ls lists them)`,
+            );
+        });
+
+        it("refuses one whose role is not canary", async () => {
+            const read = () => Promise.resolve({ outputs: { role: "production" } });
+            assert.strictEqual(
+                await stagingStackProblem("organization/mirador-release/prod", read),
+                `mirador-release:stagingStack 'organization/mirador-release/prod' is a "production" stack, not a canary one: name the staging stack whose canary is promoted`,
+            );
+        });
+
+        it("refuses one without outputs, and accepts a canary stack", async () => {
+            assert.strictEqual(
+                await stagingStackProblem(name, () => Promise.resolve({ outputs: {} })),
+                `mirador-release:stagingStack '${name}' has no role output: it never ran pulumi up, or is not a mirador-release stack (run pulumi up -s staging first, or name the staging stack)`,
+            );
+            assert.strictEqual(
+                await stagingStackProblem(name, () => Promise.resolve({ outputs: { role: "canary" } })),
+                undefined,
+            );
+        });
+    });
+
+    describe("releases the service's own checkout on real stacks", () => {
+        it("refuses a staging stack without sourceDir", () => {
+            assert.strictEqual(
+                problemOf({ ...stagingConfig(src), sourceDir: undefined }),
+                "Pulumi.staging.yaml: mirador-release:sourceDir is not set: staging releases the service's own checkout, e.g. ../mirador-rca (only local-* stacks may use examples/) (set it with: pulumi config set sourceDir ../mirador-rca)",
+            );
+        });
+
+        it("refuses the vendored example on a production stack", () => {
+            assert.strictEqual(
+                problemOf({ ...prodConfig(src), sourceDir: "examples/mirador-rca" }, prodSecrets, "prod"),
+                "Pulumi.prod.yaml: mirador-release:sourceDir 'examples/mirador-rca' is the vendored example service: prod releases the service's own checkout, e.g. ../mirador-rca (only local-* stacks may use examples/)",
+            );
+        });
+
+        it("refuses this repository itself as a real stack's checkout", () => {
+            assert.strictEqual(
+                problemOf({ ...stagingConfig(src), sourceDir: "." }),
+                "Pulumi.staging.yaml: mirador-release:sourceDir '.' is inside mirador-release itself: staging releases the service's own checkout, e.g. ../mirador-rca (only local-* stacks may use examples/)",
+            );
+        });
+
+        it("lets a local stack default to the vendored example", () => {
+            const s = load({ ...stagingConfig(src), sourceDir: undefined }, stagingSecrets, "local-staging");
+            assert.strictEqual(s.source.dir, path.join(repoRoot, "examples", "mirador-rca"));
+        });
+
+        it("refuses a gitRemote the checkout does not have", () => {
+            assert.strictEqual(
+                problemOf({ ...prodConfig(src), gitRemote: "upstream" }, prodSecrets, "prod"),
+                `Pulumi.prod.yaml: mirador-release:gitRemote 'upstream' is not a remote of ${src.dir} (expected the remote that receives the release tag; the version is compared with its tags)`,
+            );
+        });
+
+        it("refuses GitHub settings of another repository than the remote's", () => {
+            const github = { owner: "miradorstack", repo: "mirador-core" };
+            assert.strictEqual(
+                problemOf({ ...prodConfig(src), github }, prodSecrets, "prod"),
+                `Pulumi.prod.yaml: mirador-release:github owner/repo miradorstack/mirador-core is not the repository of gitRemote 'origin' (${FIXTURE_ORIGIN}), which receives the tag: set github.owner and github.repo to that repository, or gitRemote to the remote of miradorstack/mirador-core`,
+            );
+        });
+    });
+
     describe("against the source checkout", () => {
         let other: SourceFixture;
         afterEach(() => other?.remove());
@@ -207,6 +410,17 @@ describe("stack config", () => {
             assert.strictEqual(
                 problemOf(stagingConfig(other)),
                 "Pulumi.staging.yaml: mirador-release:version '0.4.0' is not above the highest release tag v0.10.0 (bump it, e.g. to 0.10.1)",
+            );
+        });
+
+        it("refuses a version below a release tag that only the remote has", () => {
+            other = createSourceFixture({ tags: ["v0.3.0"] });
+            other.git("tag", "-a", "v0.5.0", "-m", "released from another clone");
+            other.git("push", "-q", "origin", "v0.5.0");
+            other.git("tag", "-d", "v0.5.0");
+            assert.strictEqual(
+                problemOf(prodConfig(other), prodSecrets, "prod"),
+                "Pulumi.prod.yaml: mirador-release:version '0.4.0' is not above the highest release tag v0.5.0 on remote origin (bump it, e.g. to 0.5.1)",
             );
         });
 

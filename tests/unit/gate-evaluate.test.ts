@@ -8,6 +8,7 @@ import { loadSloSpec } from "../../gate/spec";
 import {
     CANARY_DIGEST,
     down,
+    value,
     FakePrometheus,
     FakeRule,
     healthyRules,
@@ -41,6 +42,7 @@ describe("gate: evaluation", () => {
             decision.checks.map((c) => c.name),
             [
                 "canary-soak",
+                "canary-reporting",
                 "canary-requests",
                 "canary-cache-hit-rate",
                 "soak-burn/requests-availability",
@@ -64,8 +66,14 @@ describe("gate: evaluation", () => {
         // Every canary window is the 45-minute soak.
         assert.ok(fake.asked.filter((q) => q.includes("[2700s]")).length >= 3);
         // Per-SLO checks of one kind run as one query, so the number of queries does not grow with the SLOs
-        // (two find the canary's start, seven are checks).
-        assert.equal(fake.asked.length, 2 + 7);
+        // (two find the canary's start, eight are checks).
+        assert.equal(fake.asked.length, 2 + 8);
+        // The canary reports its digest now.
+        assert.ok(
+            fake.asked.includes(
+                `time() - max(timestamp(mirador_rca_build_info{track="canary",image_digest="${CANARY_DIGEST}"}))`,
+            ),
+        );
     });
 
     it("measures the soak from the canary's real first sample, which the 1-minute steps can miss by up to a minute", async () => {
@@ -110,8 +118,59 @@ describe("gate: evaluation", () => {
         const { fake, get } = await evaluate([], { canarySince: since.toISOString() });
         assert.equal(get("canary-soak").value, 90);
         assert.match(get("canary-soak").reason, /\(given\)/);
-        assert.ok(!fake.asked.some((q) => q.includes("timestamp(")));
+        assert.ok(!fake.asked.some((q) => q.includes("min_over_time(timestamp(")));
         assert.ok(fake.asked.some((q) => q.includes("[5400s]")));
+    });
+
+    describe("denies a canary that does not report now, although its start is given", () => {
+        const canarySince = new Date(now.getTime() - 90 * 60000).toISOString();
+        const reporting = (answer: FakeRule["answer"]): FakeRule => ({ match: "time() - max(timestamp(", answer });
+
+        it("no build-info sample at the evaluation time: no data, and why", async () => {
+            const { fake, get, notPassing } = await evaluate([reporting([])], { canarySince });
+            assert.deepEqual(notPassing, ["canary-reporting"]);
+            const check = get("canary-reporting");
+            assert.equal(check.result, "no-data");
+            assert.equal(
+                check.reason,
+                'no data: the canary does not report now: no mirador_rca_build_info{track="canary"} sample at the evaluation time (it stopped, or Prometheus no longer scrapes it)',
+            );
+            // Without a digest, the track's newest sample counts.
+            assert.ok(fake.asked.includes('time() - max(timestamp(mirador_rca_build_info{track="canary"}))'));
+        });
+
+        it("a newest sample older than the allowed scrapes: fail, naming them", async () => {
+            const { get, notPassing } = await evaluate([reporting(value(400))], { canarySince });
+            assert.deepEqual(notPassing, ["canary-reporting"]);
+            assert.equal(get("canary-reporting").threshold, "<= 180");
+            assert.equal(
+                get("canary-reporting").reason,
+                'seconds since the canary\'s newest mirador_rca_build_info{track="canary"} sample is 400, needs <= 180: the canary has not reported for more than 3 scrapes of 60 s (it stopped, or Prometheus no longer scrapes it)',
+            );
+            const tighter = await evaluate([reporting(value(40))], {
+                canarySince,
+                scrapeIntervalSeconds: 15,
+                maxMissedScrapes: 2,
+            });
+            assert.equal(tighter.get("canary-reporting").threshold, "<= 30");
+            assert.equal(tighter.get("canary-reporting").result, "fail");
+        });
+    });
+
+    it("counts a page window pair with one window missing as no data, never the other window alone", async () => {
+        const { get, notPassing } = await evaluate([{ match: "ratio_rate(?:5m|1h)", answer: [] }]);
+        assert.deepEqual(notPassing, ["page-burn-5m-1h/requests-availability", "page-burn-5m-1h/requests-latency"]);
+        const check = get("page-burn-5m-1h/requests-availability");
+        assert.equal(check.result, "no-data");
+        assert.equal(
+            check.reason,
+            "no data: no Sloth recording of requests-availability for track canary over both 5m and 1h (a window without a sample is no data, never judged on the other window alone: rules not loaded, or no canary requests in it)",
+        );
+        // The query keeps an SLO only where both windows have a sample.
+        assert.match(
+            check.query,
+            /^\(min without \(sloth_window\) .*\) and on \(sloth_service, sloth_slo\) \(count by \(sloth_service, sloth_slo\) \(count by \(sloth_service, sloth_slo, sloth_window\) \(.*ratio_rate\(\?:5m\|1h\).*\)\) == 2\)$/,
+        );
     });
 
     it("denies when the canary reports two digests and none was given", async () => {

@@ -31,6 +31,42 @@ describe("policy: slo-gate", () => {
         assert.equal(seen.url, URL);
     });
 
+    describe("denies a Helm release the gate cannot identify", () => {
+        const image = { repository: "r/mirador-rca", digest: fake.CANARY_DIGEST };
+        const policy = () => sloGatePolicy(deps([]));
+
+        it("a production release in a namespace the config does not name", async () => {
+            const args = validationArgs(releaseProps("mirador-production", "mirador-rca", image), {
+                prometheusUrl: URL,
+            });
+            assert.deepEqual(await violationsOf(policy(), args), [
+                'mirador-production/mirador-rca: a Helm release with track "stable" that the policy config does not name as the production release (productionNamespace/productionRelease: mirador-prod/mirador-rca): the gate cannot tell what it would promote, so it is denied (name this release in the policy config, e.g. policy/prod.json)',
+            ]);
+        });
+
+        it("a release without a track, and one under another name", async () => {
+            const untracked = releaseProps("mirador-prod", "mirador-rca-blue", image);
+            delete (untracked.values as Record<string, unknown>).track;
+            const [violation] = await violationsOf(policy(), validationArgs(untracked, {}));
+            assert.match(
+                violation,
+                /^mirador-prod\/mirador-rca-blue: a Helm release with track \(none\) that the policy/,
+            );
+        });
+
+        it("but not the canary's release, nor a release the config names", async () => {
+            const canary = validationArgs(releaseProps("mirador-staging", "mirador-rca-canary", image), {});
+            assert.deepEqual(await violationsOf(policy(), canary), []);
+            const seen: { url?: string } = {};
+            const named = validationArgs(releaseProps("mirador-production", "mirador-rca", image), {
+                prometheusUrl: URL,
+                productionNamespace: "mirador-production",
+            });
+            assert.deepEqual(await violationsOf(sloGatePolicy(deps(fake.healthyRules(now), seen)), named), []);
+            assert.equal(seen.url, URL, "the named release is judged by the gate");
+        });
+    });
+
     it("reports every failing check with its query, value and threshold", async () => {
         const burning = [
             { match: "ratio_rate(?:5m|1h)", answer: fake.perSlo(20) },
@@ -44,7 +80,7 @@ describe("policy: slo-gate", () => {
         assert.match(violations[0], /canary-cache-hit-rate fail: .* is 0\.2, needs >= 0\.5/);
         assert.match(
             violations[1],
-            /^mirador-prod\/mirador-rca: page-burn-5m-1h\/requests-availability fail: .* is 20, needs <= 14\.4 \(value 20, threshold <= 14\.4; query: min without/,
+            /^mirador-prod\/mirador-rca: page-burn-5m-1h\/requests-availability fail: .* is 20, needs <= 14\.4 \(value 20, threshold <= 14\.4; query: \(min without/,
         );
         // The query shown is the SLO's own.
         assert.match(violations[1], /sloth_slo="requests-availability",track="canary"/);
@@ -63,7 +99,8 @@ describe("policy: slo-gate", () => {
             sloGatePolicy(deps([{ match: "", answer: fake.down() }])),
             prodRelease({ prometheusUrl: URL }),
         );
-        assert.equal(violations.length, 12);
+        // Every check of the gate, the canary's reporting now included.
+        assert.equal(violations.length, 13);
         for (const v of violations) {
             assert.match(v, / error: cannot reach Prometheus/);
         }
@@ -96,15 +133,21 @@ describe("policy: slo-gate", () => {
         assert.match(violations[1], /canary-cache-hit-rate fail/);
     });
 
-    it("leaves the canary and releases outside the configured production alone", async () => {
+    it("leaves the canary alone, and denies a production release outside the configured production", async () => {
         const policy = sloGatePolicy(deps([{ match: "", answer: fake.down() }]));
         const canary = validationArgs(
             releaseProps("mirador-staging", "mirador-rca-canary", { digest: fake.CANARY_DIGEST }),
             { prometheusUrl: URL },
         );
         assert.deepEqual(await violationsOf(policy, canary), []);
+        // Before: passed unjudged. The gate cannot tell what it would promote there, so it denies.
         const renamed = prodRelease({ prometheusUrl: URL, productionNamespace: "prod-eu" });
-        assert.deepEqual(await violationsOf(policy, renamed), []);
+        const violations = await violationsOf(policy, renamed);
+        assert.equal(violations.length, 1);
+        assert.match(
+            violations[0],
+            /does not name as the production release \(productionNamespace\/productionRelease: prod-eu\/mirador-rca\)/,
+        );
     });
 
     it("is mandatory by default and declares every config key with its default", () => {

@@ -3,6 +3,7 @@ import { ConfigSource } from "../../../config/reader";
 
 export function mapConfig(values: Record<string, unknown>, secretKeys: string[] = []): ConfigSource {
     return {
+        keys: () => Object.keys(values).filter((k) => values[k] !== undefined),
         get: (key) => {
             const v = values[key];
             return v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);

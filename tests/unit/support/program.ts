@@ -136,6 +136,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                 state: mockState(args, stagingOutputs),
             }),
             call: (args) => {
+                // What the engine answers about the staging stack; a real staging stack exports role "canary".
+                if (args.token === "pulumi:pulumi:readStackOutputs") {
+                    return {
+                        name: args.inputs.name,
+                        outputs: { role: "canary", ...stagingOutputs },
+                        secretOutputNames: [],
+                    };
+                }
                 throw new Error(`the unit-test mocks do not answer invokes (${args.token})`);
             },
         },

@@ -8,6 +8,8 @@ import { repoRoot } from "../../support/tools";
 export interface SourceFixture {
     dir: string;
     commit: string;
+    /** The bare repository behind the checkout's origin (https://github.com/miradorstack/mirador-rca.git). */
+    remote: string;
     /** Runs git in the checkout. */
     git(...args: string[]): string;
     remove(): void;
@@ -19,6 +21,9 @@ export interface FixtureOptions {
     tags?: string[];
     changelog?: string;
 }
+
+/** The origin URL of the fixture: GitHub's, rewritten by url.<bare>.insteadOf to a local bare repository. */
+export const FIXTURE_ORIGIN = "https://github.com/miradorstack/mirador-rca.git";
 
 export function changelogFor(version: string): string {
     return [
@@ -68,10 +73,21 @@ export function createSourceFixture(opts: FixtureOptions = {}): SourceFixture {
     for (const tag of opts.tags ?? []) {
         git("tag", "-a", tag, "-m", `mirador-rca ${tag}`);
     }
+    // origin is GitHub's URL, as in a real checkout, served by a local bare repository: git rewrites the URL for
+    // fetch and push (ls-remote, the tag push), while the configured URL stays GitHub's.
+    const remote = `${dir}-origin.git`;
+    execFileSync("git", ["init", "-q", "--bare", remote]);
+    git("remote", "add", "origin", FIXTURE_ORIGIN);
+    git("config", `url.${remote}.insteadOf`, FIXTURE_ORIGIN);
+    git("push", "-q", "origin", "main", "--tags");
     return {
         dir,
         commit: git("rev-parse", "HEAD"),
+        remote,
         git,
-        remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+        remove: () => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            fs.rmSync(remote, { recursive: true, force: true });
+        },
     };
 }

@@ -1,0 +1,72 @@
+// Every config key the program understands, the roles that read it and, for object keys, their fields: the one
+// table that unknown keys, misspelt fields and settings of the other role are checked against. To add or remove
+// a setting, add or remove its line here (README's config table and Pulumi.yaml describe the same keys).
+import { Role } from "./settings";
+
+/** Which stacks read a key or a field: both roles, or only one. */
+export type Scope = "all" | Role;
+
+export interface KeySpec {
+    scope: Scope;
+    /** The fields of an object key and who reads each (a field's scope narrows its key's). */
+    fields?: Record<string, Scope>;
+}
+
+export const CONFIG_KEYS: Record<string, KeySpec> = {
+    role: { scope: "all" },
+    version: { scope: "all" },
+    sourceDir: { scope: "all" },
+    chartPath: { scope: "all" },
+    source: { scope: "all", fields: { allowDirty: "all" } },
+    image: {
+        scope: "all",
+        fields: {
+            repository: "all",
+            dockerfile: "all",
+            context: "all",
+            prebuild: "all",
+            platform: "all",
+            network: "all",
+        },
+    },
+    registry: { scope: "canary", fields: { server: "canary", username: "canary" } },
+    registryPassword: { scope: "canary" },
+    namespace: { scope: "all" },
+    releaseName: { scope: "all" },
+    // helm.values is the chart's own values overlay: its fields are the chart's, not ours.
+    helm: {
+        scope: "all",
+        fields: { timeoutSeconds: "all", atomic: "all", cleanupOnFail: "all", values: "all", valuesFiles: "all" },
+    },
+    kubernetes: { scope: "all", fields: { kubeconfig: "all", context: "all" } },
+    canary: {
+        scope: "canary",
+        fields: { replicaCount: "canary", prometheusLabels: "canary", trafficWeight: "canary" },
+    },
+    cosign: {
+        scope: "all",
+        fields: { key: "canary", publicKey: "all", tlogUpload: "all", trustedRoot: "all" },
+    },
+    cosignPassword: { scope: "canary" },
+    preflight: { scope: "canary", fields: { commands: "canary" } },
+    smoke: { scope: "canary", fields: { endpoint: "canary", plaintext: "canary", cacheHitRateFloor: "canary" } },
+    localCanary: { scope: "canary", fields: { enabled: "canary", grpcPort: "canary", metricsPort: "canary" } },
+    chartRegistry: { scope: "canary" },
+    prometheusUrl: { scope: "all" },
+    trafficSwitch: { scope: "all", fields: { namespace: "all", configMapName: "all" } },
+    stagingStack: { scope: "production" },
+    gitRemote: { scope: "production" },
+    github: {
+        scope: "production",
+        fields: { enabled: "production", owner: "production", repo: "production", closeMilestone: "production" },
+    },
+    githubToken: { scope: "production" },
+    announce: { scope: "production", fields: { enabled: "production" } },
+    slackWebhookUrl: { scope: "production" },
+};
+
+/** The stacks of a role, for messages: "canary stacks (staging)". */
+export const ROLE_STACKS: Record<Role, string> = {
+    canary: "canary stacks (staging)",
+    production: "production stacks (prod)",
+};

@@ -11,9 +11,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
-import { repoRoot, requireTool, toolBin, toolPath } from "./tools";
+import { repoRoot, requireTool, toolBin, toolCache, toolPath } from "./tools";
 
-/** The binaries that scripts/bootstrap-tools builds from tools/go/cluster and tools/go/containerd. */
+/** The binaries that scripts/bootstrap-tools builds from tools/go/cluster. */
 export const clusterBinaries = [
     "etcd",
     "kube-apiserver",
@@ -22,10 +22,10 @@ export const clusterBinaries = [
     "kubectl",
     "kubelet",
     "pause",
-    "containerd",
-    "containerd-shim-runc-v2",
-    "ctr",
 ] as const;
+
+/** The node's runtime from tools/go/containerd, linked outside PATH (dockerd must not take it for Debian's). */
+export const containerdBinaries = ["containerd", "containerd-shim-runc-v2", "ctr"] as const;
 
 /** The processes that `scripts/local-cluster up` starts, in order. */
 export const clusterComponents = [
@@ -114,7 +114,10 @@ export function isRunning(p: ClusterProcess): boolean {
 
 /** Throws, naming what to run, unless every cluster binary has been built. */
 export function requireClusterBinaries(): void {
-    const missing = clusterBinaries.filter((b) => !fs.existsSync(path.join(toolBin, b)));
+    const missing = [
+        ...clusterBinaries.filter((b) => !fs.existsSync(path.join(toolBin, b))),
+        ...containerdBinaries.filter((b) => !fs.existsSync(path.join(toolCache, "containerd", b))),
+    ];
     if (missing.length > 0) {
         throw new Error(
             `the local cluster's binaries are not built (missing ${missing.join(", ")} in ${toolBin}): ` +

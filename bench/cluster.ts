@@ -62,7 +62,7 @@ async function coldBuild(): Promise<number> {
 }
 
 function recordedBuild(): string {
-    const binDir = path.dirname(fs.realpathSync(path.join(toolBin, "kube-apiserver")));
+    const binDir = path.dirname(fs.realpathSync(path.join(toolBin, "kubelet")));
     const file = path.join(binDir, "build-time");
     if (!fs.existsSync(file)) {
         return `not recorded (${binDir} has no build-time)`;

@@ -126,19 +126,24 @@ function look() {
     const problems = pods.filter((p) => !isReady(p)).map(diagnose);
     const conclusive = problems.find((p) => p.conclusive);
     if (conclusive) {
-        return { conclusive: true, text: conclusive.text };
+        return { conclusive: true, seen: true, text: conclusive.text };
     }
     const missing = wanted - pods.length > 0 ? [`${wanted - pods.length} of ${wanted} pod(s) not created yet`] : [];
-    return { text: [...problems.map((p) => p.text), ...missing].join("; ") || `${ready.length} of ${wanted} Ready` };
+    const text = [...problems.map((p) => p.text), ...missing].join("; ") || `${ready.length} of ${wanted} Ready`;
+    return { seen: true, text };
 }
 
 async function main() {
     const deadline = Date.now() + timeoutSeconds * 1000;
     let last = "nothing seen yet";
+    // What the rollout's pods looked like last: Helm's atomic rollback may take them away just before the deadline,
+    // and the reason is theirs, not "no Deployment carries the rollout".
+    let lastSeen;
     for (;;) {
         try {
             const state = look();
-            last = state.text;
+            last = state.seen || !lastSeen ? state.text : `${lastSeen}; then the rollout went away (rolled back)`;
+            if (state.seen) lastSeen = state.text;
             if (state.done) {
                 console.log(`release ${namespace}/${release}, rollout ${rollout}: ${state.text}`);
                 return;

@@ -81,7 +81,7 @@ describe("a canary that does not become Ready", function () {
             revisions.map((h) => [h.revision, h.status]),
             expected,
         );
-        assert.match(revisions[revisions.length - 1].description, /^Rollback to 1/);
+        assert.match(revisions[revisions.length - 1].description, /^Rollback to \d+/);
         const deployment = canaryTemplate();
         const container = deployment.spec.template.spec.containers[0];
         assert.strictEqual(container.image, healthyImage);
@@ -130,7 +130,8 @@ describe("a canary that does not become Ready", function () {
             message,
             new RegExp(
                 `not Ready within ${timeoutSeconds}s \\(helm.timeoutSeconds\\): pod ${release}-[a-z0-9]+-[a-z0-9]+: ` +
-                    "container mirador-rca is running but not Ready \\(Unhealthy: Readiness probe failed: " +
+                    "container mirador-rca is running but not Ready \\(Unhealthy: " +
+                    "(spec\\.containers\\{mirador-rca\\}: )?Readiness probe failed: " +
                     `dial tcp 127\\.0\\.0\\.1:${sandbox.ports.canaryGrpc}: connect: connection refused\\)`,
             ),
         );

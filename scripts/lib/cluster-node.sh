@@ -230,34 +230,47 @@ node_stop_containers() {
   done
 }
 
-# Whether PID is the process of container ID (its cgroup path names the container) or a shim of our containerd
-# (its command line names our socket): only those may be signalled.
+# Whether PID is the process of container ID (its cgroup path names the container): only those may be signalled.
 node_owns_pid() {
-  local pid="$1" id="$2"
-  [ -r "/proc/$pid/cgroup" ] || return 1
-  grep -q "/k8s.io/$id\$" "/proc/$pid/cgroup" 2>/dev/null && return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCKET " && return 0
-  return 1
+  grep -q "/k8s.io/$2\$" "/proc/$1/cgroup" 2>/dev/null
 }
 
-# node_reap_leftovers: after containerd stopped, any shim or container process still recorded in the state folder
-# (the containerd before was killed, or a task would not delete) is killed by PID, after checking that it is ours.
-# Prints how many were found.
+# The PIDs of the shims of our containerd: containerd-shim-runc-v2 processes whose command line names our socket.
+node_shim_pids() {
+  local f pid
+  for f in /proc/[0-9]*/cmdline; do
+    pid=${f#/proc/}
+    pid=${pid%/cmdline}
+    tr '\0' ' ' <"$f" 2>/dev/null | grep -q "^[^ ]*containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET " &&
+      printf '%s\n' "$pid"
+  done
+  return 0
+}
+
+# node_reap_leftovers: after containerd stopped, any container process still recorded in the state folder and any
+# shim of ours (the containerd before was killed, or a task would not delete) is killed by PID, after checking that
+# it is ours. Prints how many were found.
 node_reap_leftovers() {
-  local bundle id file pid n=0
+  local bundle id pid n=0
+  for pid in $(node_shim_pids); do
+    log "shim (pid $pid) of $CONTAINERD_SOCKET still running after containerd stopped, sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    n=$((n + 1))
+  done
   for bundle in "$NODE_DIR"/containerd/state/io.containerd.runtime.v2.task/*/*/; do
     [ -d "$bundle" ] || continue
     id=$(basename "$bundle")
-    for file in init.pid shim.pid; do
-      [ -f "$bundle/$file" ] || continue
-      pid=$(<"$bundle/$file")
-      [[ "$pid" =~ ^[0-9]+$ ]] || continue
-      if node_owns_pid "$pid" "$id"; then
-        log "container $id: ${file%.pid} (pid $pid) still running after containerd stopped, sending KILL"
+    if [ -f "$bundle/init.pid" ]; then
+      pid=$(<"$bundle/init.pid")
+      if [[ "$pid" =~ ^[0-9]+$ ]] && node_owns_pid "$pid" "$id"; then
+        log "container $id: its process (pid $pid) still running after containerd stopped, sending KILL"
         kill -KILL "$pid" 2>/dev/null || true
         n=$((n + 1))
       fi
-    done
+    fi
+    # The container's own cgroups (runc would have removed them): empty once its processes are gone.
+    sleep 0.2
+    rmdir /sys/fs/cgroup/*/k8s.io/"$id" /sys/fs/cgroup/k8s.io/"$id" 2>/dev/null || true
   done
   printf '%s' "$n"
 }

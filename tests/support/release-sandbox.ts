@@ -314,9 +314,12 @@ export class ReleaseSandbox {
         };
     }
 
-    /** Chart values that run a release's pod on the local node's loopback, at the given ports. */
+    /**
+     * Chart values that run a release's pod on the local node's loopback, at the given ports: one replica (a second
+     * pod on the one node could not bind the same ports, and would never be scheduled).
+     */
     nodeValues(grpcPort: number, metricsPort: number): Record<string, unknown> {
-        return { hostNetwork: true, listenAddress: "127.0.0.1", service: { grpcPort, metricsPort } };
+        return { replicaCount: 1, hostNetwork: true, listenAddress: "127.0.0.1", service: { grpcPort, metricsPort } };
     }
 
     cosignSettings(signs: boolean) {

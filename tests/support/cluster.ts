@@ -215,7 +215,7 @@ export class LocalCluster {
         return this.state().SERVER;
     }
 
-    /** The node's containers as containerd runs them: id, PID of the task, status. */
+    /** The node's containers as containerd runs them: id, PID of the task, status; sorted by id (ctr's order varies). */
     async containers(): Promise<{ id: string; pid: number; status: string }[]> {
         const state = this.state();
         const out = await runOk(
@@ -231,7 +231,8 @@ export class LocalCluster {
             .map((line) => {
                 const [id, pid, status] = line.trim().split(/\s+/);
                 return { id, pid: Number(pid), status };
-            });
+            })
+            .sort((a, b) => a.id.localeCompare(b.id));
     }
 
     kubectl(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {

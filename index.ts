@@ -9,7 +9,6 @@ import { Announcement } from "./components/announcement";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
-import { LocalCanary } from "./components/local-canary";
 import { Preflight } from "./components/preflight";
 import { ReleaseTag } from "./components/release-tag";
 import { SignatureCheck } from "./components/signature-check";
@@ -88,13 +87,6 @@ function canary(s: ReleaseSettings) {
         },
         { dependsOn: [image] },
     );
-    const runtime = s.localCanary
-        ? new LocalCanary(
-              "local-canary",
-              { digestRef: image.digestRef, version: s.version, ...s.localCanary },
-              { dependsOn: [release] },
-          )
-        : undefined;
     const smoke = new SmokeTests(
         "smoke",
         {
@@ -104,7 +96,7 @@ function canary(s: ReleaseSettings) {
             prometheusUrl: s.prometheusUrl,
             cacheHitRateFloor: s.smoke!.cacheHitRateFloor,
         },
-        { dependsOn: runtime ? [release, runtime] : [release] },
+        { dependsOn: [release] },
     );
     new TrafficSwitch(
         "traffic",

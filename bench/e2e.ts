@@ -57,6 +57,19 @@ async function main() {
 
             const shellVersion = `0.5.${2 * i + 1}`;
             sandbox.bumpSource(shellVersion);
+            // Both canaries run on the node's loopback at the ports Prometheus scrapes: one at a time (not timed).
+            const kubectl = (...args: string[]) => sandbox.run("kubectl", args);
+            await kubectl("-n", "mirador-staging", "scale", "deployment/mirador-rca-canary", "--replicas=0");
+            await kubectl(
+                "-n",
+                "mirador-staging",
+                "wait",
+                "--for=delete",
+                "pod",
+                "-l",
+                "track=canary",
+                "--timeout=60s",
+            );
             const i2 = sandbox.infra;
             figures["staging release, shell"].push(
                 await timed(() =>
@@ -78,6 +91,7 @@ async function main() {
                     }),
                 ),
             );
+            await sandbox.run("helm", ["uninstall", "mirador-rca-shell", "-n", "mirador-bench-shell", "--wait"]);
         }
 
         console.log(`bench:e2e — medians of ${runs} runs, seconds (each run's figures in brackets)`);

@@ -25,11 +25,12 @@ helm lint --strict "$chart" --set image.digest="$digest" >/dev/null
 helm package "$chart" --destination "$DIST" >/dev/null
 sha256sum "$DIST"/mirador-rca-*.tgz >/dev/null
 
-# 5. canary: deploy, run the digest locally (kwok runs no containers), smoke tests, routing
+# 5. canary: deploy (the local node runs the pod on its loopback, at the ports the smoke tests call), smoke tests,
+# routing
 helm upgrade --install "$RELEASE" "$DIST"/mirador-rca-*.tgz -n "$NAMESPACE" --create-namespace --atomic --wait \
   --set image.repository="$REGISTRY/mirador-rca" --set image.digest="$digest" --set track=canary --set replicaCount=1 \
-  >/dev/null
-IMAGE="$ref" VERSION="$TAG" bash "$PROJECT_DIR/components/steps/local-canary.sh" start >/dev/null
+  --set hostNetwork=true --set listenAddress=127.0.0.1 --set service.grpcPort="$GRPC_PORT" \
+  --set service.metricsPort="$METRICS_PORT" >/dev/null
 req='{"incident_id":"INC-SMOKE","symptoms":["checkout p99 latency above 2s"],"start_unix":1767225600,"end_unix":1767229200}'
 grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/Investigate >/dev/null
 grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/Investigate | grep -q '"cached": true'

@@ -2,7 +2,10 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import * as fs from "fs";
 import { waitFor } from "./naming";
+import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
 import { mergeValues, Values } from "./values";
 
 export interface ChartReleaseArgs {
@@ -41,6 +44,8 @@ export class ChartRelease extends pulumi.ComponentResource {
     readonly status: pulumi.Output<string>;
     /** When this digest was deployed (UTC, ISO 8601): the start of the canary's soak. */
     readonly deployedAt: pulumi.Output<string>;
+    /** Watches this rollout's pods while Helm waits, and names the one that is not Ready. */
+    readonly rollout: RolloutWatch;
 
     constructor(name: string, args: ChartReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:ChartRelease", name, {}, opts);
@@ -69,6 +74,13 @@ export class ChartRelease extends pulumi.ComponentResource {
         if (args.prometheusLabels !== undefined && Object.keys(args.prometheusLabels).length > 0) {
             pinned.prometheus = { labels: args.prometheusLabels };
         }
+        // The rollout's id: a hash of everything Helm gets, set as a pod annotation so that the rollout watch tells
+        // this rollout's pods from the previous ones. It changes exactly when the release's inputs change.
+        const values = mergeValues(args.values, pinned);
+        const files = args.valuesFiles.map((f) => fs.readFileSync(f, "utf8"));
+        const rolloutId = pulumi
+            .output({ chart: args.chartDigest, values, files })
+            .apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16));
 
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
@@ -78,7 +90,7 @@ export class ChartRelease extends pulumi.ComponentResource {
                 createNamespace: true,
                 chart: args.chartArchive,
                 valueYamlFiles: args.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
-                values: mergeValues(args.values, pinned),
+                values: mergeValues(values, { podAnnotations: { [rolloutAnnotation]: rolloutId } }),
                 // atomic rolls a failed upgrade back; cleanupOnFail removes what a failed upgrade created; the
                 // timeout bounds the wait for Ready pods; jobs (hooks) must finish too.
                 atomic: args.atomic,
@@ -89,13 +101,24 @@ export class ChartRelease extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: waitFor(opts, guard), provider: args.provider },
         );
+        this.rollout = new RolloutWatch(
+            `${name}-rollout`,
+            {
+                release: args.name,
+                namespace: args.namespace,
+                rolloutId,
+                timeoutSeconds: args.timeoutSeconds,
+                kubeconfig: args.kubeconfig,
+            },
+            { parent: this, dependsOn: waitFor(opts, guard) },
+        );
         this.revision = this.release.status.revision;
         this.status = this.release.status.status;
 
         const stamp = new command.local.Command(
             `${name}-deployed-at`,
             { create: "date -u +%Y-%m-%dT%H:%M:%SZ", triggers: changeTriggers },
-            { parent: this, dependsOn: [this.release] },
+            { parent: this, dependsOn: [this.release, this.rollout] },
         );
         this.deployedAt = stamp.stdout.apply((s) => s.trim());
 

@@ -86,12 +86,6 @@ export interface GitHubSettings {
     closeMilestone: boolean;
 }
 
-export interface LocalCanarySettings {
-    /** Run the canary digest with Docker on loopback (local stacks: kwok does not run containers). */
-    grpcPort: number;
-    metricsPort: number;
-}
-
 export interface ReleaseSettings {
     role: Role;
     stack: string;
@@ -112,7 +106,6 @@ export interface ReleaseSettings {
     /** Staging only. */
     canary?: CanarySettings;
     smoke?: SmokeSettings;
-    localCanary?: LocalCanarySettings;
     /** Production only: the staging stack whose canary is promoted. */
     stagingStack?: string;
     /** Production only: the git remote that receives the tag. */

@@ -275,13 +275,6 @@ function loadCanary(r: Reader, s: ReleaseSettings): void {
         plaintext: r.flag(smoke, "smoke", "plaintext", false),
         cacheHitRateFloor: r.number(smoke, "smoke", "cacheHitRateFloor", 0.2, { min: 0, max: 1 }),
     };
-    const local = r.object("localCanary");
-    if (r.flag(local, "localCanary", "enabled", false)) {
-        s.localCanary = {
-            grpcPort: r.number(local, "localCanary", "grpcPort", 50051, { min: 1024, max: 65535, whole: true }),
-            metricsPort: r.number(local, "localCanary", "metricsPort", 9464, { min: 1024, max: 65535, whole: true }),
-        };
-    }
 }
 
 function loadProduction(r: Reader, s: ReleaseSettings): void {

@@ -3,8 +3,10 @@
 #   ca.{crt,key}          the CA every component trusts (and the controller manager signs CSRs with)
 #   front-proxy-ca.*, front-proxy-client.*  the request-header (aggregation) CA and the API server's proxy client
 #   serving.{crt,key}     the serving certificate of every component: etcd (client and peer), kube-apiserver,
-#                         kube-controller-manager, kube-scheduler and kwok; it names 127.0.0.1 and localhost only
-#   <user>.{crt,key}      client certificates: the admin, each control-plane component, the API server's etcd client
+#                         kube-controller-manager, kube-scheduler and the kubelet; it names 127.0.0.1 and localhost
+#                         only (the API server reaches the kubelet at the node's address, 127.0.0.1, and checks it)
+#   <user>.{crt,key}      client certificates: the admin, each control-plane component, the API server's etcd and
+#                         kubelet clients, the kubelet (system:node:<node>, for the Node authorizer)
 #   sa.{key,pub}          the service account token signing key pair
 # shellcheck shell=bash
 
@@ -40,7 +42,7 @@ pki_client() {
   pki_cert "$1" "$2" "$subject" 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth' "${5:-ca}"
 }
 
-# pki_all DIR: every certificate and key the cluster needs.
+# pki_all DIR NODE: every certificate and key the cluster and its node NODE need.
 pki_all() {
   local dir="$1"
   mkdir -p "$dir"
@@ -57,9 +59,11 @@ pki_all() {
   pki_client "$dir" etcd-client kube-apiserver-etcd-client
   pki_client "$dir" controller-manager system:kube-controller-manager
   pki_client "$dir" scheduler system:kube-scheduler
-  # kwok plays every node's kubelet and updates any pod's status: it gets the admin group rather than a role of
-  # its own (a throw-away loopback cluster).
-  pki_client "$dir" kwok mirador-kwok system:masters
+  # The API server's client at the kubelet (logs, exec): the kubelet asks the API server whether it may, and the
+  # admin group may.
+  pki_client "$dir" apiserver-kubelet-client kube-apiserver-kubelet-client system:masters
+  # The kubelet of node $2: the Node authorizer lets it see and change what belongs to its node only.
+  pki_client "$dir" kubelet "system:node:$2" system:nodes
   pki_key "$dir/sa"
   openssl ec -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
 }

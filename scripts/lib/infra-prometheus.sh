@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 #
 # Ports: MIRADOR_PROMETHEUS_PORT (default: a free one); the canary's metrics port MIRADOR_CANARY_METRICS_PORT
-# (default 9464, the local stacks' localCanary.metricsPort).
+# (default 9464, local-staging's helm.values.service.metricsPort: the canary pod runs on the node's loopback).
 
 infra_register prometheus 45 "Prometheus on 127.0.0.1 with the Sloth rules, scraping the local canary"
 

@@ -1,5 +1,7 @@
-// The local cluster (scripts/local-cluster) as the release program will use it: a real API server with a Ready
-// (kwok) node, Deployments that become Available, and the example chart installed, upgraded and rolled back by helm.
+// The local cluster (scripts/local-cluster) as the release program will use it: a real API server with a Ready node
+// that runs containers (kubelet, containerd, runc), the example chart's pod pulled by digest from a loopback
+// registry and serving on 127.0.0.1, installed, upgraded and rolled back by helm; a second cluster beside it; and
+// nothing left running or mounted after `down`.
 import * as assert from "assert/strict";
 import * as fs from "fs";
 import * as https from "https";
@@ -10,15 +12,18 @@ import {
     clusterComponents,
     isLoopback,
     isRunning,
+    mountsUnder,
+    processStartTime,
     processesMentioning,
     run,
     tcpSockets,
 } from "../support/cluster";
+import { LocalInfra, startLocalInfra } from "../support/docker";
+import { ExampleImages } from "../support/example-image";
+import { freePort } from "../support/ports";
 import { repoRoot } from "../support/tools";
 
 const chart = path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca");
-const digestA = `sha256:${"a".repeat(64)}`;
-const digestB = `sha256:${"b".repeat(64)}`;
 const namespace = "mirador-staging";
 const release = "mirador-rca";
 
@@ -28,7 +33,16 @@ interface Condition {
 }
 
 interface NodeList {
-    items: { metadata: { name: string }; status: { conditions: Condition[] } }[];
+    items: {
+        metadata: { name: string };
+        spec: { taints?: { key: string }[] };
+        status: {
+            conditions: Condition[];
+            addresses: { type: string; address: string }[];
+            daemonEndpoints: { kubeletEndpoint: { Port: number } };
+            nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string };
+        };
+    }[];
 }
 
 interface Deployment {
@@ -45,8 +59,9 @@ interface Deployment {
 
 interface PodList {
     items: {
-        spec: { nodeName?: string; containers: { image: string }[] };
-        status: { phase: string; conditions?: Condition[] };
+        metadata: { name: string };
+        spec: { nodeName?: string; hostNetwork?: boolean; containers: { image: string }[] };
+        status: { phase: string; podIP?: string; conditions?: Condition[]; containerStatuses?: { imageID: string }[] };
     }[];
 }
 
@@ -68,15 +83,33 @@ function anonymousGet(server: string, caFile: string, urlPath: string): Promise<
 }
 
 describe("local cluster (scripts/local-cluster)", function () {
+    let infra: LocalInfra;
+    let images: ExampleImages;
     let cluster: LocalCluster;
+    let repo: string;
+    let digestA: string;
+    let digestB: string;
+    let grpcPort: number;
+    let metricsPort: number;
 
     before(async function () {
-        cluster = new LocalCluster();
+        infra = await startLocalInfra(["registry"]);
+        images = new ExampleImages(infra.registry);
+        repo = `${infra.registry}/mirador-rca`;
+        digestA = await images.push("a");
+        digestB = await images.push("b");
+        [grpcPort, metricsPort] = [await freePort(), await freePort()];
+        cluster = new LocalCluster(undefined, [infra.registry]);
         await cluster.start();
     });
 
     after(async function () {
-        await cluster.stop();
+        try {
+            await cluster?.stop();
+        } finally {
+            images?.remove();
+            await infra?.stop();
+        }
     });
 
     async function deployment(name: string, ns: string): Promise<Deployment> {
@@ -105,12 +138,23 @@ describe("local cluster (scripts/local-cluster)", function () {
         return JSON.parse(await cluster.helm(["-n", namespace, "status", release, "-o", "json"])) as HelmStatus;
     }
 
-    it("status reports a running cluster and the kubeconfig path", async function () {
+    /** The running pod's build info, read from its metrics on 127.0.0.1: which digest really answers. */
+    async function servedDigest(): Promise<string> {
+        const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
+        const m = /mirador_rca_build_info\{[^}]*image_digest="([^"]+)"/.exec(await res.text());
+        assert.ok(m, "the pod exports mirador_rca_build_info");
+        return m[1];
+    }
+
+    it("status reports a running cluster, the kubeconfig path and a Ready node", async function () {
         const result = await cluster.script("status");
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^state: running$/m);
         assert.ok(result.stdout.includes(`kubeconfig: ${cluster.kubeconfig}\n`), result.stdout);
         assert.match(result.stdout, /^server: https:\/\/127\.0\.0\.1:\d+$/m);
+        assert.match(result.stdout, /^kubelet: running \(pid \d+\)$/m);
+        assert.match(result.stdout, /^containerd: running \(pid \d+\)$/m);
+        assert.match(result.stdout, /^node: mirador-node-0 Ready$/m);
         assert.ok(fs.existsSync(cluster.kubeconfig));
         const printed = await cluster.script("kubeconfig");
         assert.equal(printed.stdout.trim(), cluster.kubeconfig);
@@ -125,11 +169,20 @@ describe("local cluster (scripts/local-cluster)", function () {
         assert.ok(before.every(isRunning));
     });
 
-    it("kubectl get nodes shows a Ready node, served by the pinned Kubernetes", async function () {
+    it("the node is a real kubelet on containerd 2, Ready, untainted, at 127.0.0.1", async function () {
         const nodes = JSON.parse(await cluster.kubectl(["get", "nodes", "-o", "json"])) as NodeList;
         assert.equal(nodes.items.length, 1);
-        const ready = nodes.items[0].status.conditions.find((c) => c.type === "Ready");
-        assert.equal(ready?.status, "True", `node ${nodes.items[0].metadata.name} is not Ready`);
+        const node = nodes.items[0];
+        assert.equal(node.metadata.name, "mirador-node-0");
+        assert.equal(node.status.conditions.find((c) => c.type === "Ready")?.status, "True");
+        assert.deepEqual(node.spec.taints ?? [], []);
+        assert.deepEqual(
+            node.status.addresses.filter((a) => a.type === "InternalIP").map((a) => a.address),
+            ["127.0.0.1"],
+        );
+        assert.equal(node.status.daemonEndpoints.kubeletEndpoint.Port, Number(cluster.state().KUBELET_PORT));
+        assert.equal(node.status.nodeInfo.kubeletVersion, "v1.37.2");
+        assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/v?2\.4\.2/);
         const version = JSON.parse(await cluster.kubectl(["version", "-o", "json"])) as {
             clientVersion: { gitVersion: string };
             serverVersion: { gitVersion: string };
@@ -144,21 +197,7 @@ describe("local cluster (scripts/local-cluster)", function () {
         assert.equal(await anonymousGet(cluster.server, ca, "/version"), 401);
     });
 
-    it("a Deployment with 2 replicas becomes Available, its pods Running on the fake node", async function () {
-        const image = `127.0.0.1:5000/probe@${digestA}`;
-        await cluster.kubectl(["create", "namespace", "probe"]);
-        await cluster.kubectl(["-n", "probe", "create", "deployment", "probe", `--image=${image}`, "--replicas=2"]);
-        await assertRolledOut("probe", "probe", 2, image);
-        const pods = JSON.parse(await cluster.kubectl(["-n", "probe", "get", "pods", "-o", "json"])) as PodList;
-        assert.equal(pods.items.length, 2);
-        for (const pod of pods.items) {
-            assert.equal(pod.status.phase, "Running");
-            assert.equal(pod.spec.nodeName, "mirador-node-0");
-            assert.equal(pod.status.conditions?.find((c) => c.type === "Ready")?.status, "True");
-        }
-    });
-
-    it("helm install of the example chart reports deployed and its Deployment becomes Available", async function () {
+    it("helm install: containerd pulls the digest from the registry, the pod serves it on 127.0.0.1", async function () {
         await cluster.helm(
             [
                 "install",
@@ -168,11 +207,21 @@ describe("local cluster (scripts/local-cluster)", function () {
                 namespace,
                 "--create-namespace",
                 "--set",
+                `image.repository=${repo}`,
+                "--set",
                 `image.digest=${digestA}`,
                 "--set",
                 "track=canary",
                 "--set",
-                "replicaCount=2",
+                "replicaCount=1",
+                "--set",
+                "hostNetwork=true",
+                "--set",
+                "listenAddress=127.0.0.1",
+                "--set",
+                `service.grpcPort=${grpcPort}`,
+                "--set",
+                `service.metricsPort=${metricsPort}`,
                 "--wait",
                 "--timeout",
                 "120s",
@@ -182,10 +231,33 @@ describe("local cluster (scripts/local-cluster)", function () {
         const status = await helmStatus();
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 1);
-        await assertRolledOut(release, namespace, 2, `127.0.0.1:5000/mirador-rca@${digestA}`);
+        await assertRolledOut(release, namespace, 1, `${repo}@${digestA}`);
+        const pods = JSON.parse(
+            await cluster.kubectl([
+                "-n",
+                namespace,
+                "get",
+                "pods",
+                "-l",
+                `app.kubernetes.io/instance=${release}`,
+                "-o",
+                "json",
+            ]),
+        ) as PodList;
+        assert.equal(pods.items.length, 1);
+        const pod = pods.items[0];
+        assert.equal(pod.status.phase, "Running");
+        assert.equal(pod.spec.nodeName, "mirador-node-0");
+        assert.equal(pod.spec.hostNetwork, true);
+        assert.equal(pod.status.podIP, "127.0.0.1");
+        assert.ok(pod.status.containerStatuses?.[0].imageID.endsWith(digestA), "containerd ran the digest");
+        assert.equal(await servedDigest(), digestA);
+        // The API server reaches the kubelet on loopback for the pod's log.
+        const logs = await cluster.kubectl(["-n", namespace, "logs", pod.metadata.name]);
+        assert.match(logs, /"msg":"listening".*"grpc":"127\.0\.0\.1:\d+"/);
     });
 
-    it("helm upgrade to a new digest rolls the Deployment out", async function () {
+    it("helm upgrade to a new digest replaces the pod with one of that digest", async function () {
         await cluster.helm(
             [
                 "upgrade",
@@ -205,21 +277,8 @@ describe("local cluster (scripts/local-cluster)", function () {
         const status = await helmStatus();
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 2);
-        await assertRolledOut(release, namespace, 2, `127.0.0.1:5000/mirador-rca@${digestB}`);
-        const pods = JSON.parse(
-            await cluster.kubectl([
-                "-n",
-                namespace,
-                "get",
-                "pods",
-                "-l",
-                `app.kubernetes.io/instance=${release}`,
-                "-o",
-                "json",
-            ]),
-        ) as PodList;
-        const images = pods.items.filter((p) => p.status.phase === "Running").map((p) => p.spec.containers[0].image);
-        assert.ok(images.includes(`127.0.0.1:5000/mirador-rca@${digestB}`), images.join(", "));
+        await assertRolledOut(release, namespace, 1, `${repo}@${digestB}`);
+        assert.equal(await servedDigest(), digestB);
     });
 
     it("helm rollback returns to the first digest", async function () {
@@ -229,7 +288,8 @@ describe("local cluster (scripts/local-cluster)", function () {
         const status = await helmStatus();
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 3);
-        await assertRolledOut(release, namespace, 2, `127.0.0.1:5000/mirador-rca@${digestA}`);
+        await assertRolledOut(release, namespace, 1, `${repo}@${digestA}`);
+        assert.equal(await servedDigest(), digestA);
         const history = JSON.parse(await cluster.helm(["-n", namespace, "history", release, "-o", "json"])) as {
             revision: number;
             status: string;
@@ -251,32 +311,58 @@ describe("local cluster (scripts/local-cluster)", function () {
         for (const p of processes) {
             assert.ok(isRunning(p), `${p.name} is not running`);
             const sockets = tcpSockets(p.pid);
-            const listening = sockets.filter((s) => s.listening);
-            assert.ok(listening.length > 0, `${p.name} listens on nothing`);
-            for (const s of listening) {
+            for (const s of sockets.filter((x) => x.listening)) {
                 assert.ok(isLoopback(s.local), `${p.name} listens on ${s.local}:${s.localPort}`);
             }
             for (const s of sockets.filter((x) => !x.listening)) {
                 assert.ok(isLoopback(s.remote), `${p.name} has a connection to ${s.remote}:${s.remotePort}`);
             }
         }
-        const api = processes.find((p) => p.name === "kube-apiserver");
-        assert.ok(api);
-        const apiPorts = tcpSockets(api.pid)
-            .filter((s) => s.listening)
-            .map((s) => s.localPort);
-        assert.deepEqual(apiPorts, [Number(ports.API_PORT)]);
+        const listening = (name: string) =>
+            tcpSockets(processes.find((p) => p.name === name)!.pid)
+                .filter((s) => s.listening)
+                .map((s) => s.localPort)
+                .sort();
+        assert.deepEqual(listening("kube-apiserver"), [Number(ports.API_PORT)]);
+        assert.deepEqual(listening("kubelet"), [Number(ports.KUBELET_PORT), Number(ports.KUBELET_HEALTHZ_PORT)].sort());
     });
 
-    it("down stops every process it started, leaves nothing behind, and is safe to repeat", async function () {
+    it("a second cluster runs beside it, and its down leaves this one's node and pod alone", async function () {
+        const before = await cluster.containers();
+        assert.ok(before.some((c) => c.status === "RUNNING"));
+        const second = new LocalCluster();
+        try {
+            await second.start();
+            const nodes = JSON.parse(await second.kubectl(["get", "nodes", "-o", "json"])) as NodeList;
+            assert.equal(nodes.items[0].status.conditions.find((c) => c.type === "Ready")?.status, "True");
+            assert.notEqual(second.state().KUBELET_PORT, cluster.state().KUBELET_PORT);
+            assert.notEqual(second.state().CONTAINERD_SOCKET, cluster.state().CONTAINERD_SOCKET);
+        } finally {
+            await second.stop();
+        }
+        assert.deepEqual(await cluster.containers(), before, "the first node's containers are untouched");
+        assert.equal(await servedDigest(), digestA);
+        const result = await cluster.script("status");
+        assert.match(result.stdout, /^node: mirador-node-0 Ready$/m);
+    });
+
+    it("down stops the containers and every process, unmounts, and is safe to repeat", async function () {
         const started = cluster.recordedProcesses();
         assert.equal(started.length, clusterComponents.length);
+        const containers = (await cluster.containers()).map((c) => ({ ...c, startTime: processStartTime(c.pid) }));
+        assert.ok(containers.length >= 2, "a sandbox and the service's container run");
+        assert.ok(mountsUnder(cluster.runDir).length > 0, "the node has root file systems mounted");
         const first = await cluster.script("down");
         assert.equal(first.code, 0, first.stderr);
         for (const p of started) {
             assert.ok(!isRunning(p), `${p.name} (pid ${p.pid}) still runs after down`);
         }
+        for (const c of containers) {
+            assert.notEqual(processStartTime(c.pid), c.startTime, `container ${c.id} (pid ${c.pid}) still runs`);
+        }
         assert.deepEqual(processesMentioning(cluster.runDir), []);
+        assert.deepEqual(mountsUnder(cluster.runDir), []);
+        await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5_000) }));
         const second = await cluster.script("down");
         assert.equal(second.code, 0, second.stderr);
         assert.match(second.stderr, /not running/);
@@ -300,7 +386,10 @@ describe("local cluster without its binaries", function () {
                 timeoutMs: 60_000,
             });
             assert.equal(result.code, 1);
-            assert.match(result.stderr, /missing etcd kube-apiserver .* run scripts\/bootstrap-tools cluster/);
+            assert.match(
+                result.stderr,
+                /missing etcd kube-apiserver .* run scripts\/bootstrap-tools cluster containerd/,
+            );
             assert.ok(!fs.existsSync(path.join(empty, "run", "cluster", "pids")), "up created processes' records");
         } finally {
             fs.rmSync(empty, { recursive: true, force: true });

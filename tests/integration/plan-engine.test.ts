@@ -137,8 +137,24 @@ describe("npm run plan against the real engine", function () {
         for (const step of ["image-image", "image-sign", "chart-package", "canary-release", "traffic-routing"]) {
             assert.ok(steps.includes(step), `${step} changes with the version`);
         }
+        // The rollout watch's pod annotation: a hash of the release's inputs, so it follows the new digest.
+        const deployed = JSON.parse(
+            (
+                await sandbox.run("kubectl", [
+                    "-n",
+                    "mirador-staging",
+                    "get",
+                    "deployment",
+                    "mirador-rca-canary",
+                    "-o",
+                    "json",
+                ])
+            ).stdout,
+        ) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+        const rollout = deployed.spec.template.metadata.annotations["mirador.release/rollout"];
         assert.deepEqual(tableAfter(markdown, "### Helm release `mirador-staging/mirador-rca-canary` (update)"), [
             ["`image.digest`", `\`${imageDigest}\``, "_computed by the update_"],
+            ['`podAnnotations["mirador.release/rollout"]`', `\`${rollout}\``, "_computed by the update_"],
             ["`prometheus.labels.team`", "—", "`rca`"],
             ["`replicaCount`", "`1`", "`2`"],
         ]);

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
-import { repoRoot, requireTool, toolBin, toolPath } from "./tools";
+import { repoRoot, requireTool, toolBin, toolCache, toolPath } from "./tools";
 
 /** The binaries that scripts/bootstrap-tools builds from tools/go/cluster. */
 export const clusterBinaries = [
@@ -20,8 +20,12 @@ export const clusterBinaries = [
     "kube-controller-manager",
     "kube-scheduler",
     "kubectl",
-    "kwok",
+    "kubelet",
+    "pause",
 ] as const;
+
+/** The node's runtime from tools/go/containerd, linked outside PATH (dockerd must not take it for Debian's). */
+export const containerdBinaries = ["containerd", "containerd-shim-runc-v2", "ctr"] as const;
 
 /** The processes that `scripts/local-cluster up` starts, in order. */
 export const clusterComponents = [
@@ -29,7 +33,8 @@ export const clusterComponents = [
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
-    "kwok",
+    "containerd",
+    "kubelet",
 ] as const;
 
 /** One process of the cluster as `up` recorded it: its PID and its start time (to tell it from a reused PID). */
@@ -78,7 +83,7 @@ export function run(
 export async function runOk(
     file: string,
     args: string[],
-    opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+    opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
 ): Promise<string> {
     const result = await run(file, args, opts);
     if (result.code !== 0) {
@@ -109,11 +114,14 @@ export function isRunning(p: ClusterProcess): boolean {
 
 /** Throws, naming what to run, unless every cluster binary has been built. */
 export function requireClusterBinaries(): void {
-    const missing = clusterBinaries.filter((b) => !fs.existsSync(path.join(toolBin, b)));
+    const missing = [
+        ...clusterBinaries.filter((b) => !fs.existsSync(path.join(toolBin, b))),
+        ...containerdBinaries.filter((b) => !fs.existsSync(path.join(toolCache, "containerd", b))),
+    ];
     if (missing.length > 0) {
         throw new Error(
             `the local cluster's binaries are not built (missing ${missing.join(", ")} in ${toolBin}): ` +
-                "run scripts/bootstrap-tools cluster",
+                "run scripts/bootstrap-tools cluster containerd",
         );
     }
 }
@@ -127,7 +135,14 @@ export class LocalCluster {
     processes: ClusterProcess[] = [];
     private readonly ownsRunDir: boolean;
 
-    constructor(runDir?: string) {
+    /**
+     * `registries`: loopback host:port registries the node's containerd pulls from over plain HTTP
+     * (MIRADOR_CLUSTER_REGISTRY).
+     */
+    constructor(
+        runDir?: string,
+        readonly registries: string[] = [],
+    ) {
         this.ownsRunDir = runDir === undefined;
         this.runDir = runDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mirador-cluster-"));
         this.kubeconfig = path.join(this.runDir, "cluster", "kubeconfig");
@@ -144,6 +159,7 @@ export class LocalCluster {
             PATH: toolPath(),
             MIRADOR_RUN: this.runDir,
             MIRADOR_CLUSTER_NO_BUILD: "1",
+            MIRADOR_CLUSTER_REGISTRY: this.registries.join(" "),
             KUBECONFIG: this.kubeconfig,
             KUBECACHEDIR: local("kube-cache"),
             HELM_CACHE_HOME: local("helm-cache"),
@@ -199,6 +215,26 @@ export class LocalCluster {
         return this.state().SERVER;
     }
 
+    /** The node's containers as containerd runs them: id, PID of the task, status; sorted by id (ctr's order varies). */
+    async containers(): Promise<{ id: string; pid: number; status: string }[]> {
+        const state = this.state();
+        const out = await runOk(
+            path.join(state.CONTAINERD_DIR, "ctr"),
+            ["--address", state.CONTAINERD_SOCKET, "--namespace", "k8s.io", "tasks", "ls"],
+            { env: this.env() },
+        );
+        return out
+            .trim()
+            .split("\n")
+            .slice(1)
+            .filter(Boolean)
+            .map((line) => {
+                const [id, pid, status] = line.trim().split(/\s+/);
+                return { id, pid: Number(pid), status };
+            })
+            .sort((a, b) => a.id.localeCompare(b.id));
+    }
+
     kubectl(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
         return runOk(requireTool("kubectl"), args, { env: this.env(), ...opts });
     }
@@ -222,6 +258,10 @@ export class LocalCluster {
         const left = known.filter(isRunning);
         if (left.length > 0) {
             throw new Error(`still running after down: ${left.map((p) => `${p.name} (pid ${p.pid})`).join(", ")}`);
+        }
+        const mounts = mountsUnder(this.runDir);
+        if (mounts.length > 0) {
+            throw new Error(`still mounted after down: ${mounts.join(", ")}`);
         }
         if (this.ownsRunDir) {
             fs.rmSync(this.runDir, { recursive: true, force: true });
@@ -316,4 +356,14 @@ export function processesMentioning(text: string): number[] {
         }
     }
     return found;
+}
+
+/** Mount points under a folder (the node's root file systems and volumes while it runs). */
+export function mountsUnder(dir: string): string[] {
+    const prefix = `${fs.realpathSync(dir)}/`;
+    return fs
+        .readFileSync("/proc/self/mounts", "utf8")
+        .split("\n")
+        .map((line) => line.split(" ")[1])
+        .filter((mountPoint) => mountPoint?.startsWith(prefix));
 }

@@ -35,8 +35,12 @@ export interface SandboxPorts {
     registry: number;
     prometheus: number;
     webhook: number;
+    /** The canary pod's ports on the node's loopback (hostNetwork): the smoke tests and Prometheus use them. */
     canaryGrpc: number;
     canaryMetrics: number;
+    /** The prod pod's, on the same node. */
+    prodGrpc: number;
+    prodMetrics: number;
 }
 
 export class ReleaseSandbox {
@@ -62,6 +66,8 @@ export class ReleaseSandbox {
             webhook: await freePort(),
             canaryGrpc: await freePort(),
             canaryMetrics: await freePort(),
+            prodGrpc: await freePort(),
+            prodMetrics: await freePort(),
         };
         this.started = true;
         await this.infraCommand(["up"]);
@@ -222,15 +228,25 @@ export class ReleaseSandbox {
         return JSON.parse(stdout.trim().split("\n").pop()!) as { calls: number; errors: Record<string, number> };
     }
 
-    /** Restarts the canary container of `image` with the service's fault hooks set (a canary that degrades). */
+    /**
+     * Restarts the canary's pod (of `image`) with the service's fault hooks set, a canary that degrades: the
+     * environment of its Deployment changes behind Helm's back, as a bad config push would, and the node restarts it.
+     */
     async degradeCanary(image: string, faults: { errorRatio?: number; latency?: string }): Promise<void> {
-        await this.run("bash", [path.join(this.projectDir, "components", "steps", "local-canary.sh"), "start"], {
-            IMAGE: image,
-            GRPC_PORT: String(this.ports.canaryGrpc),
-            METRICS_PORT: String(this.ports.canaryMetrics),
-            ...(faults.errorRatio !== undefined ? { MIRADOR_FAULT_ERROR_RATIO: String(faults.errorRatio) } : {}),
-            ...(faults.latency !== undefined ? { MIRADOR_FAULT_LATENCY: faults.latency } : {}),
-        });
+        const target = ["-n", "mirador-staging", "deployment/mirador-rca-canary"];
+        const deployment = JSON.parse((await this.run("kubectl", ["get", ...target, "-o", "json"])).stdout) as {
+            spec: { template: { spec: { containers: { image: string }[] } } };
+        };
+        const running = deployment.spec.template.spec.containers[0].image;
+        if (running !== image) {
+            throw new Error(`the canary runs ${running}, not ${image}`);
+        }
+        const env = [
+            ...(faults.errorRatio !== undefined ? [`MIRADOR_FAULT_ERROR_RATIO=${faults.errorRatio}`] : []),
+            ...(faults.latency !== undefined ? [`MIRADOR_FAULT_LATENCY=${faults.latency}`] : []),
+        ];
+        await this.run("kubectl", ["set", "env", ...target, ...env]);
+        await this.run("kubectl", ["rollout", "status", ...target, "--timeout=120s"]);
     }
 
     /** The Slack messages the webhook receiver got. */
@@ -274,7 +290,7 @@ export class ReleaseSandbox {
             preflight: { commands: ["make verify"] },
             canary: { replicaCount: 1, trafficWeight: 10, prometheusLabels: { release_track: "canary" } },
             smoke: { endpoint: `127.0.0.1:${this.ports.canaryGrpc}`, plaintext: true },
-            localCanary: { enabled: true, grpcPort: this.ports.canaryGrpc, metricsPort: this.ports.canaryMetrics },
+            helm: { values: this.nodeValues(this.ports.canaryGrpc, this.ports.canaryMetrics) },
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
         };
@@ -291,10 +307,19 @@ export class ReleaseSandbox {
             cosign: this.cosignSettings(false),
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
+            helm: { values: this.nodeValues(this.ports.prodGrpc, this.ports.prodMetrics) },
             gitRemote: "origin",
             github: { enabled: false },
             slackWebhookUrl: new Secret(i.MIRADOR_SLACK_WEBHOOK),
         };
+    }
+
+    /**
+     * Chart values that run a release's pod on the local node's loopback, at the given ports: one replica (a second
+     * pod on the one node could not bind the same ports, and would never be scheduled).
+     */
+    nodeValues(grpcPort: number, metricsPort: number): Record<string, unknown> {
+        return { replicaCount: 1, hostNetwork: true, listenAddress: "127.0.0.1", service: { grpcPort, metricsPort } };
     }
 
     cosignSettings(signs: boolean) {

@@ -50,6 +50,7 @@ describe("prod stack (role production)", () => {
             "command:local:Command github-close-milestone",
             "command:local:Command production-deployed-at",
             "command:local:Command production-pending-guard",
+            "command:local:Command production-rollout-pods-ready",
             "command:local:Command tag-git-tag",
             "github:index/release:Release github-release",
             "kubernetes:core/v1:ConfigMap traffic-routing",

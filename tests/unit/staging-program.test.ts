@@ -20,6 +20,7 @@ describe("staging stack (role canary)", () => {
         assert.deepStrictEqual(declared.sort(), [
             "command:local:Command canary-deployed-at",
             "command:local:Command canary-pending-guard",
+            "command:local:Command canary-rollout-pods-ready",
             "command:local:Command chart-dependency-update",
             "command:local:Command chart-lint",
             "command:local:Command chart-package",
@@ -42,6 +43,7 @@ describe("staging stack (role canary)", () => {
             "mirador:release:ChartPackage chart",
             "mirador:release:ChartRelease canary",
             "mirador:release:Preflight preflight",
+            "mirador:release:RolloutWatch canary-rollout",
             "mirador:release:SignatureCheck image-signature",
             "mirador:release:SignedImage image",
             "mirador:release:SmokeTests smoke",
@@ -131,14 +133,32 @@ describe("staging stack options", () => {
     before(() => (src = createSourceFixture()));
     after(() => src.remove());
 
-    it("runs the canary digest on loopback before the smoke tests when localCanary is enabled", async () => {
-        const config = { ...stagingConfig(src), localCanary: { enabled: true, grpcPort: 50123, metricsPort: 9123 } };
+    it("watches the rollout's pods beside Helm's wait; the smoke tests wait for both", async () => {
+        const config = { ...stagingConfig(src), helm: { timeoutSeconds: 45, values: { hostNetwork: true } } };
         const run = await runProgram({ stack: "local-staging", config, secretKeys: ["cosignPassword"] });
-        const container = run.byName("local-canary-container").inputs;
-        assert.strictEqual(container.environment.GRPC_PORT, "50123");
-        assert.strictEqual(container.environment.IMAGE, run.outputs.imageDigestRef);
-        assert.ok(run.dependsOn("smoke-investigate", "local-canary-container"));
-        assert.ok(run.dependsOn("local-canary-container", "canary-release"));
+        const watch = run.byName("canary-rollout-pods-ready").inputs;
+        const release = run.byName("canary-release").inputs;
+        const rollout = release.values.podAnnotations["mirador.release/rollout"];
+        assert.match(rollout, /^[a-f0-9]{16}$/);
+        assert.strictEqual(watch.environment.ROLLOUT, rollout, "the watch looks for the pods Helm rolls out");
+        assert.deepStrictEqual(watch.triggers, [rollout], "it re-runs exactly when the release's inputs change");
+        assert.strictEqual(watch.environment.TIMEOUT_SECONDS, "45");
+        assert.deepStrictEqual(
+            [watch.environment.RELEASE, watch.environment.NAMESPACE],
+            [release.name, "mirador-staging"],
+        );
+        assert.strictEqual(release.values.hostNetwork, true);
+        assert.ok(run.dependsOn("canary-rollout-pods-ready", "canary-pending-guard"));
+        assert.ok(!run.dependsOn("canary-rollout-pods-ready", "canary-release"), "it runs while Helm waits");
+        assert.ok(run.dependsOn("smoke-investigate", "canary-rollout-pods-ready"));
+        assert.ok(run.dependsOn("traffic-routing", "canary-rollout-pods-ready"));
+        // Another value is another rollout: the pods are told apart by it.
+        const other = await runProgram({
+            stack: "local-staging",
+            config: { ...config, helm: { timeoutSeconds: 45, values: { hostNetwork: true, cache: { size: 7 } } } },
+            secretKeys: ["cosignPassword"],
+        });
+        assert.notStrictEqual(other.byName("canary-rollout-pods-ready").inputs.environment.ROLLOUT, rollout);
     });
 
     it("gives the release and the routing an explicit provider when a kubeconfig is configured", async () => {

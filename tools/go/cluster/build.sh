@@ -29,17 +29,9 @@ CGO_ENABLED=0 go build -v -mod=readonly -trimpath -ldflags "$ldflags" -o "$tmp/"
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler \
   k8s.io/kubernetes/cmd/kubectl \
-  sigs.k8s.io/kwok/cmd/kwok
+  k8s.io/kubernetes/cmd/kubelet \
+  ./pause
 seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
-
-# kwok does nothing without stages. These are kwok's own defaults (what kwokctl gives a cluster: nodes become Ready
-# and keep a lease, pods become Running and Ready, and go away when deleted), taken from the pinned module.
-kwok_dir=$(go list -mod=readonly -m -f '{{.Dir}}' sigs.k8s.io/kwok)
-for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
-  pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
-  printf -- '---\n'
-  cat "$kwok_dir/kustomize/stage/$stage.yaml"
-done >"$tmp/kwok-stages.yaml"
 
 # go names the binary of go.etcd.io/etcd/server/v3 after the element before the major version.
 mv "$tmp/server" "$tmp/etcd"
@@ -49,7 +41,6 @@ done
 for bin in $BINARIES; do
   [ "$bin" = kube-apiserver ] || mv "$tmp/$bin" "$dest/$bin"
 done
-mv "$tmp/kwok-stages.yaml" "$dest/kwok-stages.yaml"
 # For bench/cluster.ts: how long this set took to build (download and compile), and when.
 printf 'seconds=%s\ndate=%s\n' "$seconds" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dest/build-time"
 mv "$tmp/kube-apiserver" "$OUT"

@@ -1,10 +1,9 @@
 //go:build tools
 
 // Package tools pins the local cluster of scripts/local-cluster: kube-apiserver, kube-controller-manager,
-// kube-scheduler (kwok fakes nodes and pods but schedules nothing) and kubectl from k8s.io/kubernetes, the etcd
-// server that this Kubernetes release requires in its own go.mod, and kwok for fake nodes and pods. They are one
-// module so that the packages they share (client-go, the API types, grpc, the etcd client) compile once, at one
-// version.
+// kube-scheduler, kubectl and the kubelet of the node that runs containers from k8s.io/kubernetes, and the etcd server
+// that this Kubernetes release requires in its own go.mod. They are one module so that the packages they share
+// (client-go, the API types, grpc, the etcd client) compile once, at one version. ./pause is the node's sandbox.
 package tools
 
 import (
@@ -13,5 +12,5 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
-	_ "sigs.k8s.io/kwok/cmd/kwok"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )

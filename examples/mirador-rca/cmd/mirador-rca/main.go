@@ -9,6 +9,8 @@
 //	--cache-size         entries in the investigation cache, 0 disables it (default 1024)
 //	--fault-error-ratio  test hook: share of RCAService calls failed with UNAVAILABLE, 0..1 (env MIRADOR_FAULT_ERROR_RATIO)
 //	--fault-latency      test hook: delay added to every RCAService call, e.g. 300ms (env MIRADOR_FAULT_LATENCY)
+//	--fault-startup      test hook: "crash" exits 1 before listening, "hang" never listens (never Ready); env
+//	                     MIRADOR_FAULT_STARTUP. A release's readiness wait and rollback are rehearsed with it.
 //	--version            print the version and exit
 //
 // Environment: MIRADOR_IMAGE_DIGEST (the image_digest label of mirador_rca_build_info, default "unknown") and
@@ -52,6 +54,7 @@ type config struct {
 	cacheSize                                          int
 	faultErrorRatio                                    float64
 	faultLatency                                       time.Duration
+	faultStartup                                       string
 	printVersion                                       bool
 }
 
@@ -83,6 +86,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		"test hook: share of RCAService calls failed with UNAVAILABLE, 0 to 1 (env MIRADOR_FAULT_ERROR_RATIO)")
 	fs.DurationVar(&cfg.faultLatency, "fault-latency", cfg.faultLatency,
 		"test hook: delay added to every RCAService call (env MIRADOR_FAULT_LATENCY)")
+	fs.StringVar(&cfg.faultStartup, "fault-startup", getenv("MIRADOR_FAULT_STARTUP"),
+		`test hook: "crash" exits 1 before listening, "hang" never listens (env MIRADOR_FAULT_STARTUP)`)
 	fs.BoolVar(&cfg.printVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -95,6 +100,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.cacheSize < 0 {
 		return cfg, fmt.Errorf("--cache-size=%d is negative (0 disables the cache)", cfg.cacheSize)
+	}
+	switch cfg.faultStartup {
+	case "", "crash", "hang":
+	default:
+		return cfg, fmt.Errorf("--fault-startup=%q is not a start-up fault (expected crash, hang or empty)", cfg.faultStartup)
 	}
 	return cfg, nil
 }
@@ -115,10 +125,29 @@ func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("track", cfg.track)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if startupFault(ctx, cfg.faultStartup, logger) {
+		stop()
+		os.Exit(1)
+	}
 	if err := run(ctx, cfg, logger); err != nil {
 		logger.Error("stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// startupFault applies the --fault-startup test hook before anything listens: "crash" reports true (the caller exits
+// 1), "hang" blocks until the context ends and reports false after logging that it never listened.
+func startupFault(ctx context.Context, fault string, logger *slog.Logger) bool {
+	switch fault {
+	case "crash":
+		logger.Error("start-up fault injected: exiting before listening", "fault", "crash")
+		return true
+	case "hang":
+		logger.Warn("start-up fault injected: not listening, never ready", "fault", "hang")
+		<-ctx.Done()
+		os.Exit(0)
+	}
+	return false
 }
 
 func run(ctx context.Context, cfg config, logger *slog.Logger) error {

@@ -34,14 +34,27 @@ func TestParseConfigRejects(t *testing.T) {
 		args []string
 		env  map[string]string
 	}{
-		"bad track":      {[]string{"--track=Canary!"}, nil},
-		"negative cache": {[]string{"--cache-size=-1"}, nil},
-		"stray argument": {[]string{"serve"}, nil},
-		"bad ratio env":  {nil, map[string]string{"MIRADOR_FAULT_ERROR_RATIO": "lots"}},
-		"bad latency":    {nil, map[string]string{"MIRADOR_FAULT_LATENCY": "soon"}},
+		"bad track":       {[]string{"--track=Canary!"}, nil},
+		"negative cache":  {[]string{"--cache-size=-1"}, nil},
+		"stray argument":  {[]string{"serve"}, nil},
+		"bad ratio env":   {nil, map[string]string{"MIRADOR_FAULT_ERROR_RATIO": "lots"}},
+		"bad latency":     {nil, map[string]string{"MIRADOR_FAULT_LATENCY": "soon"}},
+		"bad startup":     {[]string{"--fault-startup=sometimes"}, nil},
+		"bad startup env": {nil, map[string]string{"MIRADOR_FAULT_STARTUP": "explode"}},
 	} {
 		if _, err := parseConfig(tc.args, env(tc.env)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestParseConfigStartupFault(t *testing.T) {
+	cfg, err := parseConfig(nil, env(map[string]string{"MIRADOR_FAULT_STARTUP": "crash"}))
+	if err != nil || cfg.faultStartup != "crash" {
+		t.Fatalf("MIRADOR_FAULT_STARTUP=crash: %+v, %v", cfg, err)
+	}
+	cfg, err = parseConfig([]string{"--fault-startup=hang"}, env(map[string]string{"MIRADOR_FAULT_STARTUP": "crash"}))
+	if err != nil || cfg.faultStartup != "hang" {
+		t.Fatalf("the flag overrides the environment: %+v, %v", cfg, err)
 	}
 }

@@ -50,7 +50,6 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     cosignPassword: { scope: "canary" },
     preflight: { scope: "canary", fields: { commands: "canary" } },
     smoke: { scope: "canary", fields: { endpoint: "canary", plaintext: "canary", cacheHitRateFloor: "canary" } },
-    localCanary: { scope: "canary", fields: { enabled: "canary", grpcPort: "canary", metricsPort: "canary" } },
     chartRegistry: { scope: "canary" },
     prometheusUrl: { scope: "all" },
     trafficSwitch: { scope: "all", fields: { namespace: "all", configMapName: "all" } },

@@ -288,11 +288,7 @@ describe("stack config", () => {
         });
 
         it("takes the empty defaults Pulumi.yaml declares for the other role's keys as unset", () => {
-            const s = load(
-                { ...prodConfig(src), canary: {}, localCanary: {}, cosignPassword: "" },
-                prodSecrets,
-                "prod",
-            );
+            const s = load({ ...prodConfig(src), canary: {}, smoke: {}, cosignPassword: "" }, prodSecrets, "prod");
             assert.strictEqual(s.role, "production");
         });
     });

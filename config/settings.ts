@@ -115,6 +115,8 @@ export interface ReleaseSettings {
     localCanary?: LocalCanarySettings;
     /** Production only: the staging stack whose canary is promoted. */
     stagingStack?: string;
+    /** Production only: the policy pack config whose slo-gate section the program's gate reads (absolute path). */
+    gateConfig?: string;
     /** Production only: the git remote that receives the tag. */
     gitRemote?: string;
     github?: GitHubSettings;

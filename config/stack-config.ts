@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as semver from "semver";
+import { loadGateConfig } from "./gate-setting";
 import { ConfigSource, Reader } from "./reader";
 import { ReleaseSettings, Role, SourceSettings } from "./settings";
 import { changelogSections, highestOtherTag, readChart, readGit } from "./source-tree";
@@ -209,6 +210,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
         loadCanary(r, settings);
     } else {
         loadProduction(r, settings);
+        settings.gateConfig = loadGateConfig(r, ctx.projectDir);
     }
     p.throwIfAny();
     return settings;

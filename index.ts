@@ -11,6 +11,7 @@ import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
 import { LocalCanary } from "./components/local-canary";
 import { Preflight } from "./components/preflight";
+import { PromotionGate } from "./components/promotion-gate";
 import { ReleaseTag } from "./components/release-tag";
 import { SignatureCheck } from "./components/signature-check";
 import { SignedImage } from "./components/signed-image";
@@ -137,7 +138,10 @@ function canary(s: ReleaseSettings) {
     };
 }
 
-/** prod: the canary's digest and chart → verify → prod ChartRelease → TrafficSwitch(100 %) → tag → release → announce. */
+/**
+ * prod: the canary's digest and chart → verify → SLO gate → prod ChartRelease → TrafficSwitch(100 %) → tag →
+ * release → announce. The Helm release and the routing are protected: `pulumi destroy` refuses (README).
+ */
 async function production(s: ReleaseSettings) {
     const canaryFacts = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
     const provider = kubernetesProvider(s);
@@ -147,6 +151,12 @@ async function production(s: ReleaseSettings) {
         tlogUpload: s.cosign.tlogUpload,
         trustedRoot: s.cosign.trustedRoot,
     });
+    // Nothing in production changes before the gate says promote; it judges each promoted digest once.
+    const gate = new PromotionGate(
+        "promotion-gate",
+        { policyConfig: rel(s.gateConfig!), digest: canaryFacts.imageDigest },
+        { dependsOn: [signature] },
+    );
     const release = new ChartRelease(
         "production",
         {
@@ -164,8 +174,10 @@ async function production(s: ReleaseSettings) {
             cleanupOnFail: s.release.cleanupOnFail,
             kubeconfig: s.kubernetes.kubeconfig,
             provider,
+            description: gate.description,
+            protect: true,
         },
-        { dependsOn: [signature] },
+        { dependsOn: [signature, gate] },
     );
     const traffic = new TrafficSwitch(
         "traffic",
@@ -178,6 +190,7 @@ async function production(s: ReleaseSettings) {
             digestRef: canaryFacts.imageDigestRef,
             version: s.version,
             provider,
+            protect: true,
         },
         { dependsOn: [release] },
     );

@@ -222,6 +222,7 @@ describe("a release through the real engine", function () {
             "replace canary-signature-verify",
             "replace production-deployed-at",
             "replace production-pending-guard",
+            "replace promotion-gate-judge",
             "replace tag-git-tag",
             "update production-release",
             "update traffic-routing",

@@ -29,6 +29,9 @@ const PROJECT_FILES = [
     "index.ts",
     "components",
     "config",
+    // The production program runs the SLO gate (components/promotion-gate.ts): its CLI and the Sloth spec.
+    "gate",
+    "slos",
 ];
 
 export interface SandboxPorts {
@@ -49,6 +52,8 @@ export class ReleaseSandbox {
     ports!: SandboxPorts;
     /** The endpoints of the local infrastructure (infra.env). */
     infra: Record<string, string> = {};
+    /** The policy pack config that local-prod's `gate` setting names (a test may give the pack the same file). */
+    gateConfig = "";
     staging!: Stack;
     prod!: Stack;
     private started = false;
@@ -66,6 +71,7 @@ export class ReleaseSandbox {
         this.started = true;
         await this.infraCommand(["up"]);
         this.infra = parseEnvFile(fs.readFileSync(path.join(this.runDir, "infra.env"), "utf8"));
+        this.gateConfig = this.policyConfig();
         this.copyProject();
         const pulumiCommand = await PulumiCommand.get({ root: toolCache });
         const envVars = { ...this.infra, PULUMI_CONFIG_PASSPHRASE: this.passphrase, PATH: toolPath() };
@@ -291,6 +297,7 @@ export class ReleaseSandbox {
             cosign: this.cosignSettings(false),
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
+            gate: this.gateConfig,
             gitRemote: "origin",
             github: { enabled: false },
             slackWebhookUrl: new Secret(i.MIRADOR_SLACK_WEBHOOK),

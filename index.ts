@@ -11,6 +11,7 @@ import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
 import { LocalCanary } from "./components/local-canary";
 import { Preflight } from "./components/preflight";
+import { ProductionLock } from "./components/production-lock";
 import { PromotionGate } from "./components/promotion-gate";
 import { ReleaseTag } from "./components/release-tag";
 import { SignatureCheck } from "./components/signature-check";
@@ -214,20 +215,35 @@ async function production(s: ReleaseSettings) {
               { dependsOn: [tag] },
           )
         : undefined;
-    if (s.slackWebhookUrl) {
-        new Announcement(
-            "announcement",
-            {
-                webhookUrl: s.slackWebhookUrl,
-                version: s.version,
-                tag: s.tag,
-                digestRef: canaryFacts.imageDigestRef,
-                chartDigest: canaryFacts.chartDigest,
-                links: githubRelease ? [githubRelease.url] : [],
-            },
-            { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
-        );
-    }
+    const announcement = s.slackWebhookUrl
+        ? new Announcement(
+              "announcement",
+              {
+                  webhookUrl: s.slackWebhookUrl,
+                  version: s.version,
+                  tag: s.tag,
+                  digestRef: canaryFacts.imageDigestRef,
+                  chartDigest: canaryFacts.chartDigest,
+                  links: githubRelease ? [githubRelease.url] : [],
+              },
+              { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
+          )
+        : undefined;
+    // Last, depending on every step: pulumi destroy meets this protected step first and stops there.
+    new ProductionLock(
+        "production-lock",
+        { stack: s.stack },
+        {
+            dependsOn: [
+                signature,
+                gate,
+                release,
+                traffic,
+                tag,
+                ...[githubRelease, announcement].filter((r) => r !== undefined),
+            ],
+        },
+    );
     return {
         role: s.role,
         version: s.version,

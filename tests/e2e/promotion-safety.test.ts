@@ -152,7 +152,7 @@ describe("a production update that cannot skip the gate or destroy a release", f
         assert.ok((load.errors.Unavailable ?? 0) > 0, JSON.stringify(load));
 
         const routingBefore = routing();
-        const resourcesBefore = (await stateOf(sandbox.prod)).length;
+        const before = await stateOf(sandbox.prod);
         await assert.rejects(sandbox.prod.up({ onOutput: log }), (e: Error) => {
             // The gate's table: its header, failing burn checks, and the verdict.
             assert.match(e.message, /promotion-gate-judge/);
@@ -168,24 +168,44 @@ describe("a production update that cannot skip the gate or destroy a release", f
         assert.strictEqual(routing()["rca.stable.version"], "0.4.0");
         assert.ok(!tagExists("v0.4.1"), "no tag v0.4.1");
         assert.strictEqual(sandbox.slackMessages().length, 1);
-        const state = await stateOf(sandbox.prod);
-        assert.strictEqual(state.length, resourcesBefore);
+        // Every production step's record is as it was: the gate's old verdict, the release, the routing, the
+        // pending guard (it may roll production back), the tag and the announcement.
+        const after = await stateOf(sandbox.prod);
+        const urns = (rs: StateResource[]) => rs.map((r) => r.urn.split("::").pop()).sort();
+        log(`state before: ${urns(before).join(" ")}\nstate after:  ${urns(after).join(" ")}\n`);
+        for (const name of [
+            "promotion-gate-judge",
+            "production-pending-guard",
+            "production-release",
+            "traffic-routing",
+            "tag-git-tag",
+            "announcement-slack",
+            "production-lock-protect",
+        ]) {
+            const record = (rs: StateResource[]) => {
+                const r = resource(rs, name);
+                return JSON.stringify([r.inputs, r.outputs]);
+            };
+            assert.strictEqual(record(after), record(before), `${name} unchanged`);
+        }
         assert.strictEqual(
-            resource(state, "production-release").inputs?.description,
+            resource(after, "production-release").inputs?.description,
             `promoted by the SLO gate: ${staging.imageDigest}`,
-        );
-        // The pending guard (it may roll production back) did not run either: it still has the old digest.
-        assert.ok(
-            (resource(state, "production-pending-guard").inputs?.triggers as string[]).includes(staging.imageDigest),
         );
     });
 
-    it("5. pulumi destroy -s local-prod refuses: production's Helm release and routing are protected", async () => {
-        const resourcesBefore = (await stateOf(sandbox.prod)).length;
-        await assert.rejects(sandbox.prod.destroy({ onOutput: log }), /protect/);
+    it("5. pulumi destroy -s local-prod refuses before it changes anything: production is protected", async () => {
+        // The steps' records, once each (a replaced step's old copy left by step 4 may be cleaned up). The read of
+        // the staging stack is no record: a destroy may drop it, the next run reads it again.
+        const urns = async () =>
+            [...new Set((await stateOf(sandbox.prod)).map((r) => r.urn))]
+                .filter((urn) => !/pulumi:pulumi:StackReference|pulumi:providers:pulumi::/.test(urn))
+                .sort();
+        const before = await urns();
+        await assert.rejects(sandbox.prod.destroy({ onOutput: log }), /production-lock-protect[\s\S]*protect/);
         assert.strictEqual(helmHistory().length, 1);
         assert.strictEqual(routing()["rca.stable.weight"], "100");
-        assert.strictEqual((await stateOf(sandbox.prod)).length, resourcesBefore, "nothing left the state");
+        assert.deepStrictEqual(await urns(), before, "no record left the state");
     });
 
     it("6. retiring production deliberately (README): unprotect, then destroy; the tag and the message stay", async () => {

@@ -49,6 +49,7 @@ describe("prod stack (role production)", () => {
             "command:local:Command canary-signature-verify",
             "command:local:Command github-close-milestone",
             "command:local:Command production-deployed-at",
+            "command:local:Command production-lock-protect",
             "command:local:Command production-pending-guard",
             "command:local:Command promotion-gate-judge",
             "command:local:Command tag-git-tag",
@@ -116,10 +117,24 @@ describe("prod stack (role production)", () => {
             kept.map((r) => `${r.name} protect=${r.protect} retainOnDelete=${r.retainOnDelete}`).sort(),
             [
                 "github-release-v0.4.0 protect=false retainOnDelete=true",
+                "production-lock-protect protect=true retainOnDelete=false",
                 "production-release protect=true retainOnDelete=false",
                 "traffic-routing protect=true retainOnDelete=false",
             ],
         );
+    });
+
+    it("makes pulumi destroy meet a protected step first: the lock depends on every other step", () => {
+        const lock = run.byName("production-lock-protect");
+        assert.deepStrictEqual(lock.inputs.triggers, undefined, "never replaced, so never in the way of an update");
+        for (const step of run.resources.filter((r) => r.custom && r.type === "command:local:Command")) {
+            if (step.name !== lock.name) {
+                assert.ok(run.dependsOn(lock.name, step.name), `the lock depends on ${step.name}`);
+            }
+        }
+        for (const step of ["production-release", "traffic-routing", "github-release-v0.4.0"]) {
+            assert.ok(run.dependsOn(lock.name, step), `the lock depends on ${step}`);
+        }
     });
 
     it("posts the announcement once: a new webhook or wording updates the step without posting", () => {

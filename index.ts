@@ -10,6 +10,8 @@ import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
 import { Preflight } from "./components/preflight";
+import { ProductionLock } from "./components/production-lock";
+import { PromotionGate } from "./components/promotion-gate";
 import { ReleaseTag } from "./components/release-tag";
 import { SignatureCheck } from "./components/signature-check";
 import { SignedImage } from "./components/signed-image";
@@ -129,7 +131,10 @@ function canary(s: ReleaseSettings) {
     };
 }
 
-/** prod: the canary's digest and chart → verify → prod ChartRelease → TrafficSwitch(100 %) → tag → release → announce. */
+/**
+ * prod: the canary's digest and chart → verify → SLO gate → prod ChartRelease → TrafficSwitch(100 %) → tag →
+ * release → announce. The Helm release and the routing are protected: `pulumi destroy` refuses (README).
+ */
 async function production(s: ReleaseSettings) {
     const canaryFacts = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
     const provider = kubernetesProvider(s);
@@ -139,6 +144,12 @@ async function production(s: ReleaseSettings) {
         tlogUpload: s.cosign.tlogUpload,
         trustedRoot: s.cosign.trustedRoot,
     });
+    // Nothing in production changes before the gate says promote; it judges each promoted digest once.
+    const gate = new PromotionGate(
+        "promotion-gate",
+        { policyConfig: rel(s.gateConfig!), digest: canaryFacts.imageDigest },
+        { dependsOn: [signature] },
+    );
     const release = new ChartRelease(
         "production",
         {
@@ -156,8 +167,10 @@ async function production(s: ReleaseSettings) {
             cleanupOnFail: s.release.cleanupOnFail,
             kubeconfig: s.kubernetes.kubeconfig,
             provider,
+            description: gate.description,
+            protect: true,
         },
-        { dependsOn: [signature] },
+        { dependsOn: [signature, gate] },
     );
     const traffic = new TrafficSwitch(
         "traffic",
@@ -170,6 +183,7 @@ async function production(s: ReleaseSettings) {
             digestRef: canaryFacts.imageDigestRef,
             version: s.version,
             provider,
+            protect: true,
         },
         { dependsOn: [release] },
     );
@@ -193,20 +207,35 @@ async function production(s: ReleaseSettings) {
               { dependsOn: [tag] },
           )
         : undefined;
-    if (s.slackWebhookUrl) {
-        new Announcement(
-            "announcement",
-            {
-                webhookUrl: s.slackWebhookUrl,
-                version: s.version,
-                tag: s.tag,
-                digestRef: canaryFacts.imageDigestRef,
-                chartDigest: canaryFacts.chartDigest,
-                links: githubRelease ? [githubRelease.url] : [],
-            },
-            { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
-        );
-    }
+    const announcement = s.slackWebhookUrl
+        ? new Announcement(
+              "announcement",
+              {
+                  webhookUrl: s.slackWebhookUrl,
+                  version: s.version,
+                  tag: s.tag,
+                  digestRef: canaryFacts.imageDigestRef,
+                  chartDigest: canaryFacts.chartDigest,
+                  links: githubRelease ? [githubRelease.url] : [],
+              },
+              { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
+          )
+        : undefined;
+    // Last, depending on every step: pulumi destroy meets this protected step first and stops there.
+    new ProductionLock(
+        "production-lock",
+        { stack: s.stack },
+        {
+            dependsOn: [
+                signature,
+                gate,
+                release,
+                traffic,
+                tag,
+                ...[githubRelease, announcement].filter((r) => r !== undefined),
+            ],
+        },
+    );
     return {
         role: s.role,
         version: s.version,

@@ -31,7 +31,11 @@ export function announcementPayload(a: {
     return { text: lines.join("\n") };
 }
 
-/** Posts the release summary once per release: it re-posts only when the version or the digests change. */
+/**
+ * Posts the release summary once per release: it posts again only when the version or the digests change (the
+ * triggers). A new webhook URL or a new wording of the message changes the step's inputs without posting: without
+ * an update command, the command would run create (post) again on such an update.
+ */
 export class Announcement extends pulumi.ComponentResource {
     constructor(name: string, args: AnnouncementArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:Announcement", name, {}, opts);
@@ -46,6 +50,7 @@ export class Announcement extends pulumi.ComponentResource {
             `${name}-slack`,
             {
                 create: 'curl -fsS --max-time 20 -X POST -H "Content-Type: application/json" --data-binary @- "$SLACK_WEBHOOK_URL"',
+                update: 'printf "%s" "$PULUMI_COMMAND_STDOUT"',
                 stdin: payload,
                 environment: { SLACK_WEBHOOK_URL: pulumi.secret(args.webhookUrl) },
                 triggers: [args.version, args.digestRef, args.chartDigest],

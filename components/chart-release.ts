@@ -33,6 +33,10 @@ export interface ChartReleaseArgs {
     /** The kubeconfig the guard step's helm uses; the provider gets the same one. */
     kubeconfig?: string;
     provider?: k8s.Provider;
+    /** Helm's description of the release (production: the gate's record of the promotion). */
+    description?: pulumi.Input<string>;
+    /** Refuse to delete or replace the Helm release (production: retire it deliberately, README). */
+    protect?: boolean;
 }
 
 export class ChartRelease extends pulumi.ComponentResource {
@@ -98,8 +102,9 @@ export class ChartRelease extends pulumi.ComponentResource {
                 timeout: args.timeoutSeconds,
                 waitForJobs: true,
                 maxHistory: 10,
+                ...(args.description !== undefined ? { description: args.description } : {}),
             },
-            { parent: this, dependsOn: waitFor(opts, guard), provider: args.provider },
+            { parent: this, dependsOn: waitFor(opts, guard), provider: args.provider, protect: args.protect },
         );
         this.rollout = new RolloutWatch(
             `${name}-rollout`,

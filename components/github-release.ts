@@ -44,8 +44,10 @@ export class GitHubRelease extends pulumi.ComponentResource {
             { owner: args.owner, token: args.token, ...(args.apiUrl ? { baseUrl: args.apiUrl } : {}) },
             { parent: this },
         );
+        // One resource per version, kept on delete: the next version declares its own release, and dropping this
+        // one from the program only forgets it (GitHub keeps every version's release page).
         const release = new github.Release(
-            `${name}-release`,
+            `${name}-release-${args.tag}`,
             {
                 repository: args.repo,
                 tagName: args.tag,
@@ -57,7 +59,7 @@ export class GitHubRelease extends pulumi.ComponentResource {
                 prerelease: args.prerelease,
                 draft: false,
             },
-            { parent: this, provider, dependsOn: waitFor(opts) },
+            { parent: this, provider, dependsOn: waitFor(opts), retainOnDelete: true },
         );
         this.url = release.htmlUrl;
 

@@ -16,6 +16,8 @@ export interface TrafficSwitchArgs {
     digestRef: pulumi.Input<string>;
     version: string;
     provider?: k8s.Provider;
+    /** Refuse to delete or replace the routing (production: retire it deliberately, README). */
+    protect?: boolean;
 }
 
 /** The routing keys mirador-core reads. Internal. Exported for testing. */
@@ -50,7 +52,7 @@ export class TrafficSwitch extends pulumi.ComponentResource {
                     .output(args.digestRef)
                     .apply((ref) => ({ ...routingData(args), [`rca.${args.track}.image`]: ref })),
             },
-            { parent: this, provider: args.provider, dependsOn: waitFor(opts) },
+            { parent: this, provider: args.provider, dependsOn: waitFor(opts), protect: args.protect },
         );
         this.registerOutputs({ configMap: this.configMap.metadata.name });
     }

@@ -54,6 +54,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     prometheusUrl: { scope: "all" },
     trafficSwitch: { scope: "all", fields: { namespace: "all", configMapName: "all" } },
     stagingStack: { scope: "production" },
+    gate: { scope: "production" },
     gitRemote: { scope: "production" },
     github: {
         scope: "production",

@@ -108,6 +108,8 @@ export interface ReleaseSettings {
     smoke?: SmokeSettings;
     /** Production only: the staging stack whose canary is promoted. */
     stagingStack?: string;
+    /** Production only: the policy pack config whose slo-gate section the program's gate reads (absolute path). */
+    gateConfig?: string;
     /** Production only: the git remote that receives the tag. */
     gitRemote?: string;
     github?: GitHubSettings;

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkCanaryLabels, checkGitHubRemote, checkTrafficWeight } from "./cross-checks";
+import { loadGateConfig } from "./gate-setting";
 import { checkKnownKeys } from "./known-keys";
 import { ConfigSource, Reader } from "./reader";
 import { CosignSettings, HelmReleaseSettings, ImageSettings, ReleaseSettings, Role, TrafficSettings } from "./settings";
@@ -251,6 +252,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
     } else {
         loadProduction(r, settings);
         checkGitHubRemote(r, settings.github, gitRemote ?? "origin", remote?.url);
+        settings.gateConfig = loadGateConfig(r, ctx.projectDir);
     }
     r.problems.throwIfAny();
     return settings;

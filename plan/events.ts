@@ -12,8 +12,11 @@ export class Marker {
 
 export type PlanValue = string | number | boolean | null | Marker | PlanValue[] | { [key: string]: PlanValue };
 
-/** What a step does to one resource, with the replacement steps of the engine folded into one. */
-export type Action = "create" | "update" | "replace" | "delete" | "same" | "read" | "import";
+/**
+ * What a step does to one resource, with the replacement steps of the engine folded into one. "retain" is a delete
+ * of a resource kept on delete (retainOnDelete): it leaves the program and the state, and stays where it is.
+ */
+export type Action = "create" | "update" | "replace" | "delete" | "retain" | "same" | "read" | "import";
 
 export interface ResourceStep {
     urn: string;
@@ -132,7 +135,7 @@ const FOLD: Partial<Record<OpType, Action>> = {
 };
 
 /** When several steps touch one resource, the strongest one names the action. */
-const STRENGTH: Action[] = ["same", "read", "import", "update", "create", "delete", "replace"];
+const STRENGTH: Action[] = ["same", "read", "import", "update", "create", "retain", "delete", "replace"];
 
 function stronger(a: Action, b: Action): Action {
     return STRENGTH.indexOf(a) >= STRENGTH.indexOf(b) ? a : b;
@@ -150,7 +153,8 @@ function changedKeys(meta: StepEventMetadata): { changed: string[]; replace: str
 }
 
 function stepOf(meta: StepEventMetadata, components: Map<string, string>): ResourceStep | undefined {
-    const action = FOLD[meta.op];
+    const folded = FOLD[meta.op];
+    const action = folded === "delete" && meta.old?.retainOnDelete === true ? "retain" : folded;
     if (action === undefined) {
         return undefined;
     }

@@ -73,8 +73,8 @@ function version(v: PlanValue | undefined): string {
 
 export function headline(s: PlanSummary, gate: GateView | undefined): string {
     const c = s.counts;
-    const changing = c.create + c.update + c.replace + c.delete;
-    const parts = (["create", "update", "replace", "delete"] as const)
+    const changing = c.create + c.update + c.replace + c.delete + c.retain;
+    const parts = (["create", "update", "replace", "delete", "retain"] as const)
         .filter((a) => c[a] > 0)
         .map((a) => `${c[a]} ${a}`);
     const action =
@@ -150,6 +150,9 @@ function stepWhy(step: PlanSummary["steps"][number]): string {
     }
     if (step.action === "delete") {
         return "removed from the program";
+    }
+    if (step.action === "retain") {
+        return "removed from the program, kept where it is (retainOnDelete): not deleted";
     }
     const keys = step.changedKeys.map((k) =>
         step.replaceKeys.includes(k) ? `${code(k)} (forces replacement)` : code(k),

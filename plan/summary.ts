@@ -81,8 +81,17 @@ function blockedBy(facts: PreviewFacts): string | undefined {
     return undefined;
 }
 
-/** A side effect done by the step named `suffix` (e.g. tag-git-tag) or of type `type`. */
-function effect(what: string, step: ResourceStep | undefined, absent: string, blocked: string | undefined): SideEffect {
+/**
+ * A side effect done by the step named `suffix` (e.g. tag-git-tag) or of type `type`. `onUpdate` says what an
+ * update of the step does instead of the side effect, when it does not repeat it (the announcement's update).
+ */
+function effect(
+    what: string,
+    step: ResourceStep | undefined,
+    absent: string,
+    blocked: string | undefined,
+    onUpdate?: string,
+): SideEffect {
     if (step === undefined) {
         return { what, happens: false, why: absent };
     }
@@ -95,6 +104,9 @@ function effect(what: string, step: ResourceStep | undefined, absent: string, bl
         case "same":
             return { what, happens: false, why: "already done for this version (unchanged)" };
         case "update":
+            if (onUpdate !== undefined) {
+                return { what, happens: false, why: `${onUpdate} (${step.changedKeys.join(", ")} changed)` };
+            }
             return blocked === undefined
                 ? { what, happens: true, why: `updated: ${step.changedKeys.join(", ")}` }
                 : { what, happens: false, why: `would be updated, but ${blocked}` };
@@ -131,19 +143,26 @@ function sideEffects(facts: PreviewFacts, steps: ResourceStep[], blocked: string
         effect(what.tag, named("-git-tag"), "not declared", blocked),
         effect(
             what.release,
-            steps.find((s) => s.type === "github:index/release:Release"),
+            // Each version's release is its own resource; the previous version's is only retained.
+            steps.find((s) => s.type === "github:index/release:Release" && s.action !== "retain"),
             githubOff,
             blocked,
         ),
         effect(what.milestone, named("-close-milestone"), milestoneOff, blocked),
-        effect(what.announce, named("-slack"), "no slackWebhookUrl set: no announcement", blocked),
+        effect(
+            what.announce,
+            named("-slack"),
+            "no slackWebhookUrl set: no announcement",
+            blocked,
+            "already posted for this release: an update does not post again",
+        ),
     ];
 }
 
 /** The summary of one preview. */
 export function summarize(facts: PreviewFacts): PlanSummary {
     const steps = facts.steps.filter(isStep);
-    const counts = { create: 0, update: 0, replace: 0, delete: 0, same: 0, read: 0, import: 0 };
+    const counts = { create: 0, update: 0, replace: 0, delete: 0, retain: 0, same: 0, read: 0, import: 0 };
     for (const s of steps) {
         counts[s.action]++;
     }

@@ -4,6 +4,7 @@ import { digestsSeen, findCanaryOrigin } from "../gate/canary";
 import { BUILD_INFO } from "../gate/metrics";
 import { configSchema, DIGEST_FIELDS, PolicyConfig } from "./config";
 import { liveDeps, PolicyDeps } from "./deps";
+import { alreadyPromoted } from "./judged";
 import { productionConfig, reporterFor } from "./production";
 import { imageValues, pinnedDigest } from "./release";
 
@@ -58,7 +59,7 @@ async function validate(
 ): Promise<void> {
     const report = reporterFor(args, reportViolation);
     const config = productionConfig(args, DIGEST_FIELDS, "promote-canaried-digest", report);
-    if (config === undefined) {
+    if (config === undefined || alreadyPromoted(args)) {
         return;
     }
     const image = imageValues(args);

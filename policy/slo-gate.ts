@@ -5,6 +5,7 @@ import { Check, formatValue } from "../gate/checks";
 import { runGate } from "../gate/evaluate";
 import { configSchema, SLO_GATE_FIELDS } from "./config";
 import { liveDeps, PolicyDeps } from "./deps";
+import { alreadyPromoted } from "./judged";
 import { configProblem, productionConfig, reporterFor, unnamedReleaseProblem } from "./production";
 import { imageValues, isUnnamedProductionRelease, pinnedDigest } from "./release";
 
@@ -32,7 +33,7 @@ export function sloGatePolicy(deps: PolicyDeps = liveDeps): ResourceValidationPo
                 return;
             }
             const config = productionConfig(args, SLO_GATE_FIELDS, "slo-gate", report);
-            if (config === undefined) {
+            if (config === undefined || alreadyPromoted(args)) {
                 return;
             }
             if (config.prometheusUrl === undefined) {

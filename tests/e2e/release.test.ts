@@ -223,6 +223,7 @@ describe("a release through the real engine", function () {
             "replace production-deployed-at",
             "replace production-pending-guard",
             "replace production-rollout-pods-ready",
+            "replace promotion-gate-judge",
             "replace tag-git-tag",
             "update production-release",
             "update traffic-routing",

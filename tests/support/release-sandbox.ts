@@ -29,6 +29,9 @@ const PROJECT_FILES = [
     "index.ts",
     "components",
     "config",
+    // The production program runs the SLO gate (components/promotion-gate.ts): its CLI and the Sloth spec.
+    "gate",
+    "slos",
 ];
 
 export interface SandboxPorts {
@@ -53,6 +56,8 @@ export class ReleaseSandbox {
     ports!: SandboxPorts;
     /** The endpoints of the local infrastructure (infra.env). */
     infra: Record<string, string> = {};
+    /** The policy pack config that local-prod's `gate` setting names (a test may give the pack the same file). */
+    gateConfig = "";
     staging!: Stack;
     prod!: Stack;
     private started = false;
@@ -72,6 +77,7 @@ export class ReleaseSandbox {
         this.started = true;
         await this.infraCommand(["up"]);
         this.infra = parseEnvFile(fs.readFileSync(path.join(this.runDir, "infra.env"), "utf8"));
+        this.gateConfig = this.policyConfig();
         this.copyProject();
         const pulumiCommand = await PulumiCommand.get({ root: toolCache });
         const envVars = { ...this.infra, PULUMI_CONFIG_PASSPHRASE: this.passphrase, PATH: toolPath() };
@@ -308,6 +314,7 @@ export class ReleaseSandbox {
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
             helm: { values: this.nodeValues(this.ports.prodGrpc, this.ports.prodMetrics) },
+            gate: this.gateConfig,
             gitRemote: "origin",
             github: { enabled: false },
             slackWebhookUrl: new Secret(i.MIRADOR_SLACK_WEBHOOK),

@@ -20,7 +20,16 @@ describe("plan: preview events", () => {
         assert.equal(s.stack, "local-staging");
         assert.equal(s.role, "canary");
         assert.equal(s.steps.length, 18);
-        assert.deepEqual(s.counts, { create: 18, update: 0, replace: 0, delete: 0, same: 0, read: 0, import: 0 });
+        assert.deepEqual(s.counts, {
+            create: 18,
+            update: 0,
+            replace: 0,
+            delete: 0,
+            retain: 0,
+            same: 0,
+            read: 0,
+            import: 0,
+        });
         assert.equal(s.versionFrom, undefined);
         assert.equal(s.imageDigest.to, Marker.unknown);
     });

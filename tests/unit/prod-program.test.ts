@@ -49,10 +49,12 @@ describe("prod stack (role production)", () => {
             "command:local:Command canary-signature-verify",
             "command:local:Command github-close-milestone",
             "command:local:Command production-deployed-at",
+            "command:local:Command production-lock-protect",
             "command:local:Command production-pending-guard",
             "command:local:Command production-rollout-pods-ready",
+            "command:local:Command promotion-gate-judge",
             "command:local:Command tag-git-tag",
-            "github:index/release:Release github-release",
+            "github:index/release:Release github-release-v0.4.0",
             "kubernetes:core/v1:ConfigMap traffic-routing",
             "kubernetes:helm.sh/v3:Release production-release",
             "pulumi:providers:github github-github",
@@ -80,17 +82,66 @@ describe("prod stack (role production)", () => {
     it("verifies the signature again before the release, and tags only after it", () => {
         const order: [string, string][] = [
             ["production-release", "canary-signature-verify"],
+            ["promotion-gate-judge", "canary-signature-verify"],
+            ["production-pending-guard", "promotion-gate-judge"],
+            ["production-release", "promotion-gate-judge"],
             ["traffic-routing", "production-release"],
             ["tag-git-tag", "production-release"],
             ["tag-git-tag", "traffic-routing"],
-            ["github-release", "tag-git-tag"],
-            ["github-close-milestone", "github-release"],
+            ["github-release-v0.4.0", "tag-git-tag"],
+            ["github-close-milestone", "github-release-v0.4.0"],
             ["announcement-slack", "tag-git-tag"],
-            ["announcement-slack", "github-release"],
+            ["announcement-slack", "github-release-v0.4.0"],
         ];
         for (const [later, earlier] of order) {
             assert.ok(run.dependsOn(later, earlier), `${later} must run after ${earlier}`);
         }
+    });
+
+    it("judges the canary of the promoted digest with the stack's gate config, once per digest", () => {
+        const gate = run.byName("promotion-gate-judge").inputs;
+        assert.match(gate.create, /gate\/cli\.ts --policy-pack-config "\$GATE_CONFIG" --canary-digest "\$DIGEST"/);
+        assert.deepStrictEqual(gate.environment, { GATE_CONFIG: "policy/local.json", DIGEST: canaryDigest });
+        assert.deepStrictEqual(gate.triggers, [canaryDigest]);
+        // Any other change keeps the verdict: the update command only repeats it.
+        assert.strictEqual(gate.update, 'printf "%s" "$PULUMI_COMMAND_STDOUT"');
+        // The release records the promotion, which the policy pack reads to judge a digest once.
+        assert.strictEqual(
+            run.byName("production-release").inputs.description,
+            `promoted by the SLO gate: ${canaryDigest}`,
+        );
+    });
+
+    it("protects production's Helm release and routing, and keeps every GitHub release", () => {
+        const kept = run.resources.filter((r) => r.protect || r.retainOnDelete);
+        assert.deepStrictEqual(
+            kept.map((r) => `${r.name} protect=${r.protect} retainOnDelete=${r.retainOnDelete}`).sort(),
+            [
+                "github-release-v0.4.0 protect=false retainOnDelete=true",
+                "production-lock-protect protect=true retainOnDelete=false",
+                "production-release protect=true retainOnDelete=false",
+                "traffic-routing protect=true retainOnDelete=false",
+            ],
+        );
+    });
+
+    it("makes pulumi destroy meet a protected step first: the lock depends on every other step", () => {
+        const lock = run.byName("production-lock-protect");
+        assert.deepStrictEqual(lock.inputs.triggers, undefined, "never replaced, so never in the way of an update");
+        for (const step of run.resources.filter((r) => r.custom && r.type === "command:local:Command")) {
+            if (step.name !== lock.name) {
+                assert.ok(run.dependsOn(lock.name, step.name), `the lock depends on ${step.name}`);
+            }
+        }
+        for (const step of ["production-release", "traffic-routing", "github-release-v0.4.0"]) {
+            assert.ok(run.dependsOn(lock.name, step), `the lock depends on ${step}`);
+        }
+    });
+
+    it("posts the announcement once: a new webhook or wording updates the step without posting", () => {
+        const slack = run.byName("announcement-slack").inputs;
+        assert.strictEqual(slack.update, 'printf "%s" "$PULUMI_COMMAND_STDOUT"');
+        assert.ok(!slack.triggers.some((t: unknown) => String(t).includes("hooks.slack.com")));
     });
 
     it("routes all traffic to the promoted release", () => {
@@ -111,7 +162,7 @@ describe("prod stack (role production)", () => {
     });
 
     it("writes the release notes from the CHANGELOG section and the digests", () => {
-        const release = run.byName("github-release").inputs;
+        const release = run.byName("github-release-v0.4.0").inputs;
         assert.strictEqual(release.tagName, "v0.4.0");
         assert.strictEqual(release.targetCommitish, src.commit);
         assert.ok(release.body.startsWith("### Added\n- Correlation ranking by blast radius."));
@@ -197,6 +248,28 @@ describe("prod stack refuses what did not run as the canary", () => {
 });
 
 describe("prod stack options", () => {
+    it("declares each version's GitHub release as its own kept resource, so the next version replaces none", async () => {
+        const src = createSourceFixture({ version: "0.4.1", tags: ["v0.3.0", "v0.4.0"] });
+        const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "chart.tgz");
+        fs.writeFileSync(archive, "chart");
+        try {
+            const run = await runProgram({
+                stack: "prod",
+                config: { ...prodConfig(src), version: "0.4.1" },
+                secretKeys: prodSecrets,
+                stagingOutputs: { ...stagingOutputs(src, archive), version: "0.4.1" },
+            });
+            const releases = run.resources.filter((r) => r.type === "github:index/release:Release");
+            assert.deepStrictEqual(
+                releases.map((r) => [r.name, String(r.inputs.tagName), r.retainOnDelete]),
+                [["github-release-v0.4.1", "v0.4.1", true]],
+            );
+        } finally {
+            src.remove();
+            fs.rmSync(path.dirname(archive), { recursive: true, force: true });
+        }
+    });
+
     it("declares no GitHub release and no announcement when both are switched off", async () => {
         const src = createSourceFixture();
         const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "chart.tgz");

@@ -23,6 +23,9 @@ export interface Registered {
     inputs: Record<string, any>;
     /** URNs this resource depends on (explicit dependsOn and through its input properties). */
     deps: Set<string>;
+    /** The resource options that keep what a release produced: protect and retainOnDelete. */
+    protect: boolean;
+    retainOnDelete: boolean;
 }
 
 export interface ProgramRun {
@@ -89,6 +92,9 @@ function commandStdout(inputs: Record<string, any>): string {
     }
     if (create.includes("release-tag.sh")) {
         return `${env.TAG} ${env.COMMIT}`;
+    }
+    if (create.includes("gate/cli.ts")) {
+        return "CHECK  VERDICT\ncanary-soak  PASS\n\nPROMOTE: all 1 checks passed";
     }
     return "";
 }
@@ -180,6 +186,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
             raw,
             inputs: unwrap(raw),
             deps,
+            protect: req.getProtect?.() === true,
+            retainOnDelete: req.getRetainondelete?.() === true,
         });
     };
     const register = monitor.registerResource.bind(monitor);

@@ -31,6 +31,7 @@ export function prodConfig(src: SourceFixture): Record<string, unknown> {
         image: { repository: "127.0.0.1:5000/mirador-rca" },
         cosign: { publicKey: path.join(src.dir, "cosign.pub"), tlogUpload: false },
         prometheusUrl: "http://127.0.0.1:9090",
+        gate: "policy/local.json",
         github: { owner: "miradorstack", repo: "mirador-rca" },
         githubToken: "ghp_fixture_token",
         slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/fixture",

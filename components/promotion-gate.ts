@@ -1,0 +1,55 @@
+// RELEASE-PROCESS.md 5.3 inside the program: before production changes, the program asks the SLO gate itself
+// (gate/cli.ts, the library and policy config the policy pack uses), so that a `pulumi up -s prod` without the
+// pack cannot promote a burning canary. The gate runs once per promoted digest: a later update of the same digest
+// does not judge the canary again.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { judgedDescription } from "../gate/judged";
+import { waitFor } from "./naming";
+
+export interface PromotionGateArgs {
+    /** The policy pack config (--policy-pack-config) whose slo-gate section the gate reads, relative to the project. */
+    policyConfig: string;
+    /** The digest being promoted: the gate judges the canary that runs it. */
+    digest: pulumi.Input<string>;
+}
+
+/** The gate CLI: exit 0 promote, 1 deny, 2 bad config; a non-zero exit fails the update with the gate's table. */
+export const GATE_COMMAND =
+    'node --require ts-node/register/transpile-only gate/cli.ts --policy-pack-config "$GATE_CONFIG" --canary-digest "$DIGEST"';
+
+/** Whether the gate's table ends in its promote verdict. Internal. Exported for testing. */
+export function promoted(table: string): boolean {
+    return /^PROMOTE: /m.test(table);
+}
+
+/**
+ * The gate as a step: a deny (or an error) fails the update before anything in production changes. The command
+ * runs again only when the digest changes (its trigger); any other change of its inputs keeps the verdict.
+ */
+export class PromotionGate extends pulumi.ComponentResource {
+    /** The gate's table for the promoted digest. */
+    readonly verdict: pulumi.Output<string>;
+    /** The Helm description that records the promotion (empty unless the gate said promote). */
+    readonly description: pulumi.Output<string>;
+
+    constructor(name: string, args: PromotionGateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mirador:release:PromotionGate", name, {}, opts);
+        const judge = new command.local.Command(
+            `${name}-judge`,
+            {
+                create: GATE_COMMAND,
+                // Judged once per digest: a change of anything else keeps the verdict instead of judging again.
+                update: 'printf "%s" "$PULUMI_COMMAND_STDOUT"',
+                environment: { GATE_CONFIG: args.policyConfig, DIGEST: args.digest },
+                triggers: [args.digest],
+            },
+            { parent: this, dependsOn: waitFor(opts) },
+        );
+        this.verdict = judge.stdout;
+        this.description = pulumi
+            .all([judge.stdout, args.digest])
+            .apply(([table, digest]) => (promoted(table) ? judgedDescription(digest) : ""));
+        this.registerOutputs({ verdict: this.verdict, description: this.description });
+    }
+}

@@ -1,0 +1,22 @@
+// A promotion is judged once: when the production release's Helm description records that the program's SLO gate
+// promoted exactly the digest the release runs (gate/judged.ts), the policies that judge the canary pass, whatever
+// the canary does now. During the preview of a new promotion the description is not known yet (the gate runs in
+// the update), so the policies judge the canary themselves.
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import { judgedDigest } from "../gate/judged";
+import { imageValues, pinnedDigest } from "./release";
+
+/** The release's description; undefined when the preview cannot know it (the policy SDK throws on unknowns). */
+function description(args: ResourceValidationArgs): unknown {
+    try {
+        return (args.props as { description?: unknown }).description;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whether the gate already promoted the digest this release runs. */
+export function alreadyPromoted(args: ResourceValidationArgs): boolean {
+    const digest = pinnedDigest(imageValues(args));
+    return digest !== undefined && judgedDigest(description(args)) === digest;
+}

@@ -1,5 +1,6 @@
 // A throw-away Pulumi project that declares the production Helm release, run by the real engine (the pinned CLI,
-// its Node.js language host and the local kubernetes stand-in plugin) with the policy pack of this repository.
+// its Node.js language host and the official kubernetes plugin of tools/go/pulumi-kubernetes) with the policy pack
+// of this repository.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -34,9 +35,9 @@ export class PolicyProject {
 
     /** Sets up the project and the stack `prod`; fails with the command to run when a tool is missing. */
     static async create(): Promise<PolicyProject> {
-        const plugin = path.join(toolCache, "plugins", "pulumi-resource-kubernetes");
+        const plugin = path.join(toolCache, "plugins", "official", "pulumi-resource-kubernetes");
         if (!fs.existsSync(plugin)) {
-            throw new Error(`${plugin} is missing: run scripts/bootstrap-tools providers`);
+            throw new Error(`${plugin} is missing: run scripts/bootstrap-tools pulumi-kubernetes`);
         }
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-engine-"));
         const program = path.join(dir, "program");

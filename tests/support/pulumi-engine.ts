@@ -12,11 +12,13 @@ export interface PreviewRun {
     output: string;
 }
 
+// The official provider loads the chart in its check: a local chart is a path from the program's directory, or
+// an absolute one (a relative path it cannot find is taken for a repository name).
 const PROGRAM = `const k8s = require("@pulumi/kubernetes");
 new k8s.helm.v3.Release("prod", {
     name: "mirador-rca",
     namespace: "mirador-prod",
-    chart: "examples/mirador-rca/charts/mirador-rca",
+    chart: ${JSON.stringify(path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca"))},
     values: { image: { repository: "127.0.0.1:5000/mirador-rca", digest: process.env.PROD_DIGEST }, track: "stable" },
 });
 `;

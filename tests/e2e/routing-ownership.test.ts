@@ -99,8 +99,13 @@ describe("the routing ConfigMap under the official provider: each stack owns onl
         kubectl(["create", "namespace", NAMESPACE]);
         coreApplies();
         uid = live().metadata.uid;
-        // Both stacks route through mirador-core's one ConfigMap.
-        await sandbox.configure(sandbox.staging, { trafficSwitch: { namespace: NAMESPACE } });
+        // Both stacks route through mirador-core's one ConfigMap. Staging names the kubeconfig's context too: the
+        // official provider takes a kubeconfig path (read each run, no credentials in the state) and a context.
+        const context = kubectl(["config", "current-context"]);
+        await sandbox.configure(sandbox.staging, {
+            trafficSwitch: { namespace: NAMESPACE },
+            kubernetes: { kubeconfig: sandbox.infra.KUBECONFIG, context },
+        });
         await sandbox.configure(sandbox.prod, { trafficSwitch: { namespace: NAMESPACE } });
     });
     after(async () => {
@@ -115,6 +120,10 @@ describe("the routing ConfigMap under the official provider: each stack owns onl
         assert.deepStrictEqual(ops, ["create"], "the patch is created: the ConfigMap itself is not");
         const cm = live();
         assertCoreKeysIntact(cm, "after staging");
+        const provider = (await sandbox.staging.exportStack()).deployment.resources.find(
+            (r: { type: string }) => r.type === "pulumi:providers:kubernetes",
+        ) as { inputs: Record<string, unknown> };
+        assert.strictEqual(provider.inputs.kubeconfig, sandbox.infra.KUBECONFIG, "a path, not the credentials");
         assert.deepStrictEqual(
             [cm.data?.["rca.canary.weight"], cm.data?.["rca.stable.weight"], cm.data?.["rca.canary.version"]],
             ["10", "90", "0.4.0"],

@@ -86,6 +86,7 @@ describe("staging stack (role canary)", () => {
         assert.strictEqual(release.values.image.tag, undefined, "no tag may reach the chart");
         assert.strictEqual(release.values.image.digest, String(run.outputs.imageDigest));
         assert.deepStrictEqual([release.atomic, release.cleanupOnFail, release.timeout], [true, true, 300]);
+        assert.strictEqual(release.allowNullValues, true, "a digest the preview does not know stays unknown");
     });
 
     it("signs and verifies exactly the pushed digest, and re-runs both only when it changes", () => {

@@ -33,6 +33,11 @@ function kubernetesProvider(s: ReleaseSettings): k8s.Provider | undefined {
     return new k8s.Provider("kubernetes", { kubeconfig: s.kubernetes.kubeconfig, context: s.kubernetes.context });
 }
 
+/** The server-side apply field manager of this stack's routing keys: one per stack, so that each owns its own. */
+function routingFieldManager(): string {
+    return `mirador-release-${pulumi.getStack()}`;
+}
+
 /** staging: Preflight → SignedImage → ChartPackage → canary ChartRelease → SmokeTests → TrafficSwitch. */
 function canary(s: ReleaseSettings) {
     const provider = kubernetesProvider(s);
@@ -110,6 +115,7 @@ function canary(s: ReleaseSettings) {
             weight: s.canary!.trafficWeight,
             digestRef: image.digestRef,
             version: s.version,
+            fieldManager: routingFieldManager(),
             provider,
         },
         { dependsOn: [smoke] },
@@ -182,6 +188,7 @@ async function production(s: ReleaseSettings) {
             weight: 100,
             digestRef: canaryFacts.imageDigestRef,
             version: s.version,
+            fieldManager: routingFieldManager(),
             provider,
             protect: true,
         },

@@ -95,6 +95,11 @@ export class ChartRelease extends pulumi.ComponentResource {
                 chart: args.chartArchive,
                 valueYamlFiles: args.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
                 values: mergeValues(values, { podAnnotations: { [rolloutAnnotation]: rolloutId } }),
+                // Without this the provider's check drops null values, and with them a value the preview does not
+                // know yet (a new image digest): the plan would show the digest pin as removed instead of
+                // "computed by the update". A null in a values overlay now reaches Helm, which takes it, as Helm
+                // always does, for "remove this chart default".
+                allowNullValues: true,
                 // atomic rolls a failed upgrade back; cleanupOnFail removes what a failed upgrade created; the
                 // timeout bounds the wait for Ready pods; jobs (hooks) must finish too.
                 atomic: args.atomic,

@@ -1,5 +1,6 @@
 // A throw-away Pulumi project that declares the production Helm release, run by the real engine (the pinned CLI,
-// its Node.js language host and the local kubernetes stand-in plugin) with the policy pack of this repository.
+// its Node.js language host and the official kubernetes plugin of tools/go/pulumi-kubernetes) with the policy pack
+// of this repository.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,11 +12,13 @@ export interface PreviewRun {
     output: string;
 }
 
+// The official provider loads the chart in its check: a local chart is a path from the program's directory, or
+// an absolute one (a relative path it cannot find is taken for a repository name).
 const PROGRAM = `const k8s = require("@pulumi/kubernetes");
 new k8s.helm.v3.Release("prod", {
     name: "mirador-rca",
     namespace: process.env.PROD_NAMESPACE,
-    chart: "examples/mirador-rca/charts/mirador-rca",
+    chart: ${JSON.stringify(path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca"))},
     values: { image: { repository: "127.0.0.1:5000/mirador-rca", digest: process.env.PROD_DIGEST }, track: "stable" },
 });
 `;
@@ -34,9 +37,9 @@ export class PolicyProject {
 
     /** Sets up the project and the stack `prod`; fails with the command to run when a tool is missing. */
     static async create(): Promise<PolicyProject> {
-        const plugin = path.join(toolCache, "plugins", "pulumi-resource-kubernetes");
+        const plugin = path.join(toolCache, "plugins", "official", "pulumi-resource-kubernetes");
         if (!fs.existsSync(plugin)) {
-            throw new Error(`${plugin} is missing: run scripts/bootstrap-tools providers`);
+            throw new Error(`${plugin} is missing: run scripts/bootstrap-tools pulumi-kubernetes`);
         }
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-engine-"));
         const program = path.join(dir, "program");

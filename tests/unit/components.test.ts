@@ -8,7 +8,7 @@ import { announcementPayload } from "../../components/announcement";
 import { parsePackageOutput } from "../../components/chart-package";
 import { releaseBody } from "../../components/github-release";
 import { verifiedDigest } from "../../components/signature-check";
-import { routingData } from "../../components/traffic-switch";
+import { patchAnnotations, routingData } from "../../components/traffic-switch";
 import { treeDigest } from "../../components/tree-digest";
 import { mergeValues } from "../../components/values";
 import { changelogSections } from "../../config/source-tree";
@@ -59,6 +59,23 @@ describe("component helpers", () => {
                     "rca.stable.weight": "75",
                 },
             );
+        });
+        it("hands the traffic back to stable at promotion", () => {
+            assert.deepStrictEqual(
+                routingData({ track: "stable", weight: 100, releaseName: "mirador-rca", version: "0.4.0" }),
+                {
+                    "rca.stable.release": "mirador-rca",
+                    "rca.stable.version": "0.4.0",
+                    "rca.stable.weight": "100",
+                    "rca.canary.weight": "0",
+                },
+            );
+        });
+        it("applies as the stack's own field manager, forcing the hand-over of the split", () => {
+            assert.deepStrictEqual(patchAnnotations("mirador-release-staging"), {
+                "pulumi.com/patchFieldManager": "mirador-release-staging",
+                "pulumi.com/patchForce": "true",
+            });
         });
     });
 

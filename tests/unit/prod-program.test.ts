@@ -55,7 +55,7 @@ describe("prod stack (role production)", () => {
             "command:local:Command promotion-gate-judge",
             "command:local:Command tag-git-tag",
             "github:index/release:Release github-release-v0.4.0",
-            "kubernetes:core/v1:ConfigMap traffic-routing",
+            "kubernetes:core/v1:ConfigMapPatch traffic-routing",
             "kubernetes:helm.sh/v3:Release production-release",
             "pulumi:providers:github github-github",
             "pulumi:pulumi:StackReference staging",
@@ -150,6 +150,23 @@ describe("prod stack (role production)", () => {
             [data["rca.stable.weight"], data["rca.canary.weight"], data["rca.stable.release"]],
             ["100", "0", "mirador-rca"],
         );
+        assert.strictEqual(data["rca.stable.image"], `127.0.0.1:5000/mirador-rca@${canaryDigest}`);
+    });
+
+    it("patches only its own keys of the routing ConfigMap, as this stack's field manager", () => {
+        const routing = run.byName("traffic-routing").inputs;
+        assert.deepStrictEqual(Object.keys(routing.data).sort(), [
+            "rca.canary.weight",
+            "rca.stable.image",
+            "rca.stable.release",
+            "rca.stable.version",
+            "rca.stable.weight",
+        ]);
+        assert.deepStrictEqual(routing.metadata, {
+            name: "mirador-core-routing",
+            namespace: "mirador-prod",
+            annotations: { "pulumi.com/patchFieldManager": "mirador-release-prod", "pulumi.com/patchForce": "true" },
+        });
     });
 
     it("tags the released commit with an annotated vX.Y.Z tag on the configured remote", () => {

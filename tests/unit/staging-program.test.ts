@@ -35,7 +35,7 @@ describe("staging stack (role canary)", () => {
             "command:local:Command smoke-investigate-cached",
             "command:local:Command smoke-list-correlations",
             "docker:index/image:Image image-image",
-            "kubernetes:core/v1:ConfigMap traffic-routing",
+            "kubernetes:core/v1:ConfigMapPatch traffic-routing",
             "kubernetes:helm.sh/v3:Release canary-release",
         ]);
         const components = run.resources.filter((r) => !r.custom).map((r) => `${r.type} ${r.name}`);
@@ -88,6 +88,7 @@ describe("staging stack (role canary)", () => {
         assert.strictEqual(release.values.image.tag, undefined, "no tag may reach the chart");
         assert.strictEqual(release.values.image.digest, String(run.outputs.imageDigest));
         assert.deepStrictEqual([release.atomic, release.cleanupOnFail, release.timeout], [true, true, 300]);
+        assert.strictEqual(release.allowNullValues, true, "a digest the preview does not know stays unknown");
     });
 
     it("signs and verifies exactly the pushed digest, and re-runs both only when it changes", () => {
@@ -115,6 +116,25 @@ describe("staging stack (role canary)", () => {
         assert.strictEqual(data["rca.stable.weight"], "90");
         assert.strictEqual(data["rca.canary.release"], "mirador-rca-canary");
         assert.strictEqual(data["rca.canary.image"], run.outputs.imageDigestRef);
+    });
+
+    it("patches only its own keys of the routing ConfigMap, as this stack's field manager", () => {
+        const routing = run.byName("traffic-routing").inputs;
+        assert.deepStrictEqual(Object.keys(routing.data).sort(), [
+            "rca.canary.image",
+            "rca.canary.release",
+            "rca.canary.version",
+            "rca.canary.weight",
+            "rca.stable.weight",
+        ]);
+        assert.deepStrictEqual(routing.metadata, {
+            name: "mirador-core-routing",
+            namespace: "mirador-staging",
+            annotations: {
+                "pulumi.com/patchFieldManager": "mirador-release-staging",
+                "pulumi.com/patchForce": "true",
+            },
+        });
     });
 
     it("exports what production promotes", () => {

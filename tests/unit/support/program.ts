@@ -117,7 +117,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs, stagingOutputs: Record
                 ...inputs,
                 status: { name: inputs.name, namespace: inputs.namespace, revision: 1, status: "deployed" },
             };
-        case "kubernetes:core/v1:ConfigMap":
+        case "kubernetes:core/v1:ConfigMapPatch":
             return inputs;
         case "github:index/release:Release":
             return { ...inputs, htmlUrl: `https://github.com/miradorstack/mirador-rca/releases/tag/${inputs.tagName}` };

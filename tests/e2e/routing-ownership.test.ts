@@ -138,6 +138,9 @@ describe("the routing ConfigMap under the official provider: each stack owns onl
     });
 
     it("2. prod promotes: the stable keys and the split are its own, staging's and mirador-core's keys stay", async () => {
+        // The prod program judges the canary itself before anything changes: it needs a healthy soak to promote.
+        const load = await sandbox.load(75, 10);
+        assert.ok(load.calls >= 600 && Object.keys(load.errors).length === 0, JSON.stringify(load));
         const { ops } = await up(sandbox.prod);
         assertNoReplaceOrDelete(ops, "prod up");
         const cm = live();

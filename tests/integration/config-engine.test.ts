@@ -59,6 +59,7 @@ describe("config checks under the real engine", function () {
         version: "0.4.0",
         sourceDir: src.dir,
         stagingStack,
+        gate: "policy/local.json",
         image: { repository: "127.0.0.1:5000/mirador-rca" },
         cosign: { publicKey: path.join(src.dir, "cosign.pub") },
         prometheusUrl: "http://127.0.0.1:9090",

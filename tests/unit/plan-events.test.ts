@@ -42,6 +42,7 @@ describe("plan: preview events", () => {
         assert.deepEqual(changing("staging-bump"), [
             "replace canary-deployed-at",
             "replace canary-pending-guard",
+            "replace canary-rollout-pods-ready",
             "replace chart-dependency-update",
             "replace chart-lint",
             "replace chart-package",
@@ -49,7 +50,6 @@ describe("plan: preview events", () => {
             "replace image-prebuild",
             "replace image-sign",
             "replace image-signature-verify",
-            "replace local-canary-container",
             "replace preflight-make-verify",
             "replace smoke-cache-hit-rate",
             "replace smoke-get-patterns",
@@ -65,6 +65,7 @@ describe("plan: preview events", () => {
             release.values.map((v) => [v.path, v.kind]),
             [
                 ["image.digest", "changed"],
+                ['podAnnotations["mirador.release/rollout"]', "changed"],
                 ["prometheus.labels.team", "added"],
                 ["replicaCount", "changed"],
             ],
@@ -76,12 +77,12 @@ describe("plan: preview events", () => {
         assert.equal(deny.result, "failed");
         assert.deepEqual(
             deny.violations.map((v) => [v.policy, v.level, v.resource]),
-            Array(6).fill(["slo-gate", "mandatory", "production-release"]),
+            Array(5).fill(["slo-gate", "mandatory", "production-release"]),
         );
         assert.match(deny.violations[0].message, /^mirador-prod\/mirador-rca: soak-burn\/requests-availability fail/);
         assert.deepEqual(deny.passed["production-release"], ["image-pinned-by-digest", "promote-canaried-digest"]);
         assert.deepEqual(deny.errors, [], "the bare 'preview failed' is left to the violations");
-        assert.match(summarize(deny).blocked ?? "", /denied by the policy pack \(6 mandatory violations: slo-gate\)/);
+        assert.match(summarize(deny).blocked ?? "", /denied by the policy pack \(5 mandatory violations: slo-gate\)/);
 
         const create = reduceEvents(fixture("staging-create"));
         assert.deepEqual(create.violations, []);
@@ -105,14 +106,14 @@ describe("plan: preview events", () => {
                 [
                     "git tag v0.4.0 pushed to origin",
                     false,
-                    "would happen, but denied by the policy pack (6 mandatory violations: slo-gate)",
+                    "would happen, but denied by the policy pack (5 mandatory violations: slo-gate)",
                 ],
                 ["GitHub release v0.4.0", false, "switched off (github.enabled: false)"],
                 ["milestone v0.4.0 closed", false, "switched off (github.enabled: false)"],
                 [
                     "announcement in Slack #mirador-release",
                     false,
-                    "would happen, but denied by the policy pack (6 mandatory violations: slo-gate)",
+                    "would happen, but denied by the policy pack (5 mandatory violations: slo-gate)",
                 ],
             ],
         );

@@ -34,16 +34,17 @@ describe("plan: trimmed to a pull-request comment", () => {
         // What a reviewer needs first is never cut; the note says what was and where the rest is.
         assert.match(
             plan.comment,
-            /^\*\*0\.4\.1 → 0\.4\.1\*\* · `local-staging` \(canary\): 1 of 18 steps change \(1 update\)/m,
+            /^\*\*0\.4\.1 → 0\.4\.1\*\* · `local-staging` \(canary\): 2 of 18 steps change \(1 update, 1 replace\)/m,
         );
         assert.match(plan.comment, /### Side effects/);
         assert.match(plan.comment, /### Policy violations/);
-        assert.match(plan.comment, new RegExp(`… and ${1500 - shown} more values \\(in the full plan\\)\\.`));
+        // The 1,500 flags and the rollout annotation (which sorts after them) change: what is not shown is counted.
+        assert.match(plan.comment, new RegExp(`… and ${1501 - shown} more values \\(in the full plan\\)\\.`));
         assert.match(
             plan.comment,
             new RegExp(
                 `_Cut to fit a pull-request comment \\(65,536 characters\\): ` +
-                    `${1500 - shown} value rows of mirador-staging/mirador-rca-canary; the list of 17 unchanged steps\\. ` +
+                    `${1501 - shown} value rows of mirador-staging/mirador-rca-canary; the list of 16 unchanged steps\\. ` +
                     `The full plan: \\[the full plan\\]\\(https://ci/run/1\\)\\._\\n$`,
             ),
         );

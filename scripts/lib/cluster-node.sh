@@ -275,12 +275,3 @@ node_reap_leftovers() {
   printf '%s' "$n"
 }
 
-# node_release_mounts: unmounts what is still mounted under the node's folder (root file systems, the kubelet's
-# volume tmpfs, network namespaces), deepest first, so that `up` can remove the folder.
-node_release_mounts() {
-  local dir mp
-  dir=$(realpath -m "$NODE_DIR")
-  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r mp; do
-    umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || log "could not unmount $mp"
-  done
-}

@@ -18,3 +18,14 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Seconds since the epoch with millisecond precision, for step timings.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+# unmount_under <dir>: unmounts what is still mounted below dir, deepest first (the network namespace file dockerd
+# leaves in its exec root; the local node's container root file systems, volume tmpfs and network namespaces), so
+# that the folder can be removed.
+unmount_under() {
+  local dir mp
+  dir=$(realpath -m "$1")
+  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r mp; do
+    umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || log "could not unmount $mp"
+  done
+}

@@ -73,7 +73,7 @@ docker_down() {
     log "docker: stopping the containerd dockerd left behind (pid $pid)"
     infra_stop docker "$dir/exec/containerd/containerd.pid" containerd 10
   fi
-  infra_unmount_under "$dir"
+  unmount_under "$dir"
   infra_env_clear docker
 }
 

@@ -110,16 +110,6 @@ infra_stop() {
   rm -f "$pidfile"
 }
 
-# infra_unmount_under <dir>: unmounts what is still mounted below dir (deepest first), e.g. the network namespace
-# file dockerd leaves in its exec root, so that the folder can be removed.
-infra_unmount_under() {
-  local dir mp
-  dir=$(realpath -m "$1")
-  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r mp; do
-    umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || log "could not unmount $mp"
-  done
-}
-
 # A loopback TCP port that was free a moment ago (the kernel picks it).
 infra_free_port() {
   node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'

@@ -110,9 +110,9 @@ infra_stop() {
   rm -f "$pidfile"
 }
 
-# A loopback TCP port that was free a moment ago (the kernel picks it).
+# A loopback TCP port that was free a moment ago, below the kernel's ephemeral range (scripts/lib/free-ports.js).
 infra_free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+  node "${BASH_SOURCE[0]%/*}/free-ports.js" 1
 }
 
 # infra_env_write <name> KEY=VALUE…: the component's lines of $MIRADOR_RUN/infra.env.

@@ -1,21 +1,8 @@
-// Free loopback ports for servers started by tests.
-import * as net from "net";
+// Free loopback ports for servers started by tests: the same picker as the local infrastructure's scripts, which
+// keeps them out of the kernel's ephemeral range (see scripts/lib/free-ports.js).
+const picker = require("../../scripts/lib/free-ports.js") as { freePort(): Promise<number> };
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). */
+/** A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range, not handed out before. */
 export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            if (address === null || typeof address === "string") {
-                server.close();
-                reject(new Error("could not read the port of a listening socket"));
-                return;
-            }
-            const port = address.port;
-            server.close(() => resolve(port));
-        });
-    });
+    return picker.freePort();
 }

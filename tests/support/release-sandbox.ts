@@ -199,6 +199,8 @@ export class ReleaseSandbox {
             MIRADOR_PROMETHEUS_PORT: String(this.ports.prometheus),
             MIRADOR_WEBHOOK_PORT: String(this.ports.webhook),
             MIRADOR_CANARY_METRICS_PORT: String(this.ports.canaryMetrics),
+            // The cluster's own ports are picked later, by another process: never one of the pods' ports.
+            MIRADOR_RESERVED_PORTS: Object.values(this.ports).join(" "),
             MIRADOR_COSIGN_PASSWORD: this.cosignPassword,
         };
     }

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import { helmLiveStatus, isPending, recoveryKey } from "./helm-live-status";
 import { waitFor } from "./naming";
 import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
 import { mergeValues, Values } from "./values";
@@ -32,6 +33,8 @@ export interface ChartReleaseArgs {
     cleanupOnFail: boolean;
     /** The kubeconfig the guard step's helm uses; the provider gets the same one. */
     kubeconfig?: string;
+    /** kubernetes.context: the kube context of the provider, and so of the guard's helm. */
+    kubeContext?: string;
     provider?: k8s.Provider;
     /** Helm's description of the release (production: the gate's record of the promotion). */
     description?: pulumi.Input<string>;
@@ -58,14 +61,22 @@ export class ChartRelease extends pulumi.ComponentResource {
             RELEASE: args.name,
             NAMESPACE: args.namespace,
             ...(args.kubeconfig ? { KUBECONFIG: args.kubeconfig } : {}),
+            ...(args.kubeContext ? { KUBE_CONTEXT: args.kubeContext } : {}),
         };
 
-        // A run cancelled mid-upgrade leaves the release pending-upgrade and every later upgrade refused; before
-        // each change, roll such a release back to its last good revision (or remove a half-done first install).
+        // A run killed mid-upgrade leaves the release pending-upgrade and every later upgrade refused; before each
+        // change, and whenever Helm says the release is pending, roll it back to its last good revision (or remove a
+        // half-done first install). Helm's live status is asked now; while the release is settled the recovery key
+        // keeps its stored value, so a healthy release's guard runs only when the digests change.
+        const live = helmLiveStatus({ ...args, release: args.name, kubeContext: args.kubeContext });
         const guard = new command.local.Command(
             `${name}-pending-guard`,
-            { create: "bash components/steps/helm-pending-guard.sh", environment: env, triggers: changeTriggers },
-            { parent: this, dependsOn: waitFor(opts) },
+            {
+                create: "bash components/steps/helm-pending-guard.sh",
+                environment: env,
+                triggers: [...changeTriggers, recoveryKey(live)],
+            },
+            { parent: this, dependsOn: waitFor(opts), ignoreChanges: isPending(live) ? [] : ["triggers[2]"] },
         );
 
         const pinned: Values = {

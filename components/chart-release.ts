@@ -6,6 +6,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import { helmLiveStatus, isPending, recoveryKey } from "./helm-live-status";
 import { waitFor } from "./naming";
+import { driftMarker, liveReleaseDrift } from "./release-drift";
 import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
 import { mergeValues, Values } from "./values";
 
@@ -97,6 +98,9 @@ export class ChartRelease extends pulumi.ComponentResource {
             .output({ chart: args.chartDigest, values, files })
             .apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16));
 
+        // Drift (a hand-run helm rollback/upgrade, a kubectl edit) is named in the values, so the preview shows it
+        // and the up upgrades the release back; without drift the stored marker stays and nothing changes.
+        const drift = liveReleaseDrift({ ...args, release: args.name, kubeContext: args.kubeContext });
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
@@ -105,7 +109,10 @@ export class ChartRelease extends pulumi.ComponentResource {
                 createNamespace: true,
                 chart: args.chartArchive,
                 valueYamlFiles: args.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
-                values: mergeValues(values, { podAnnotations: { [rolloutAnnotation]: rolloutId } }),
+                values: mergeValues(values, {
+                    podAnnotations: { [rolloutAnnotation]: rolloutId },
+                    releaseDrift: driftMarker(drift),
+                }),
                 // Without this the provider's check drops null values, and with them a value the preview does not
                 // know yet (a new image digest): the plan would show the digest pin as removed instead of
                 // "computed by the update". A null in a values overlay now reaches Helm, which takes it, as Helm
@@ -118,9 +125,16 @@ export class ChartRelease extends pulumi.ComponentResource {
                 timeout: args.timeoutSeconds,
                 waitForJobs: true,
                 maxHistory: 10,
-                ...(args.description !== undefined ? { description: args.description } : {}),
+                // Always the program's own description: Helm's defaults mark a revision made by hand (drift).
+                description: args.description ?? `mirador-release ${pulumi.getStack()}: ${args.track}`,
             },
-            { parent: this, dependsOn: waitFor(opts, guard), provider: args.provider, protect: args.protect },
+            {
+                parent: this,
+                dependsOn: waitFor(opts, guard),
+                provider: args.provider,
+                protect: args.protect,
+                ignoreChanges: drift.drift.length > 0 ? [] : ["values.releaseDrift"],
+            },
         );
         this.rollout = new RolloutWatch(
             `${name}-rollout`,

@@ -106,6 +106,13 @@ function digests(s: PlanSummary, max: number): string {
 
 function release(r: HelmReleasePlan, o: RenderOptions, cuts: string[]): string {
     const out = [`### Helm release \`${r.label}\` (${r.action})`, ""];
+    if (r.drift !== undefined) {
+        out.push(
+            `**Drift** (changed outside the program): ${cell(r.drift, o.maxMessageChars)}. ` +
+                "`pulumi up` upgrades the release back to what the program declares.",
+            "",
+        );
+    }
     if (r.values.length === 0) {
         out.push("No value changes.");
     } else {

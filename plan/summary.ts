@@ -13,6 +13,20 @@ export interface HelmReleasePlan {
     values: ValueChange[];
     /** Other inputs of the release that change (chart, valueYamlFiles, timeout, ...), from and to. */
     otherInputs: ValueChange[];
+    /** What changed behind the program's back (values.releaseDrift, components/release-drift.ts), if anything. */
+    drift?: string;
+}
+
+/** The drift ChartRelease found while the preview ran: a new values.releaseDrift other than "none". */
+function releaseDrift(step: ResourceStep): string | undefined {
+    const field = (inputs: Record<string, PlanValue> | undefined) => {
+        const values = inputs?.values;
+        return values && typeof values === "object" && !Array.isArray(values) && "releaseDrift" in values
+            ? values.releaseDrift
+            : undefined;
+    };
+    const now = field(step.newInputs);
+    return typeof now === "string" && now !== "none" && now !== field(step.oldInputs) ? now : undefined;
 }
 
 export interface SideEffect {
@@ -66,6 +80,7 @@ function helmRelease(step: ResourceStep): HelmReleasePlan {
         otherInputs: step.changedKeys
             .filter((k) => k !== "values")
             .map((k) => ({ path: k, kind: "changed", from: step.oldInputs?.[k], to: step.newInputs?.[k] })),
+        drift: releaseDrift(step),
     };
 }
 

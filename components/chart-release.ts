@@ -144,6 +144,7 @@ export class ChartRelease extends pulumi.ComponentResource {
                 rolloutId,
                 timeoutSeconds: args.timeoutSeconds,
                 kubeconfig: args.kubeconfig,
+                kubeContext: args.kubeContext,
             },
             { parent: this, dependsOn: waitFor(opts, guard) },
         );

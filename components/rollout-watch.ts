@@ -34,6 +34,8 @@ export interface RolloutWatchArgs {
     /** helm.timeoutSeconds: how long Helm waits, and so how long the pods have. */
     timeoutSeconds: number;
     kubeconfig?: string;
+    /** kubernetes.context: the provider's kube context, and so the watch's. */
+    kubeContext?: string;
 }
 
 export class RolloutWatch extends pulumi.ComponentResource {
@@ -52,6 +54,7 @@ export class RolloutWatch extends pulumi.ComponentResource {
                     ROLLOUT: args.rolloutId,
                     TIMEOUT_SECONDS: String(args.timeoutSeconds),
                     ...(args.kubeconfig ? { KUBECONFIG: args.kubeconfig } : {}),
+                    ...(args.kubeContext ? { KUBE_CONTEXT: args.kubeContext } : {}),
                 },
                 triggers: [args.rolloutId],
             },

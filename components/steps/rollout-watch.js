@@ -2,7 +2,7 @@
 // Watches the pods of one rollout of a Helm release while Helm waits for them (components/rollout-watch.ts), and
 // fails naming the pod and why it is not Ready: Helm's own timeout error names neither.
 // Env: NAMESPACE, RELEASE, ROLLOUT (the value of the pods' mirador.release/rollout annotation), TIMEOUT_SECONDS;
-// KUBECONFIG when not ambient. Exits 0 when every pod of the rollout is Ready (as many as its Deployments want);
+// KUBECONFIG when not ambient, KUBE_CONTEXT when the stack sets kubernetes.context. Exits 0 when every pod of the rollout is Ready (as many as its Deployments want);
 // exits 1 at once on a state that does not heal by waiting (CrashLoopBackOff, ImagePullBackOff, a bad image name or
 // config, a failed pod), and after TIMEOUT_SECONDS with the last state of each pod otherwise.
 "use strict";
@@ -25,7 +25,8 @@ if (!namespace || !release || !rollout || !(timeoutSeconds > 0)) {
 }
 
 function kubectl(args) {
-    return execFileSync("kubectl", ["-n", namespace, ...args], {
+    const context = process.env.KUBE_CONTEXT ? ["--context", process.env.KUBE_CONTEXT] : [];
+    return execFileSync("kubectl", ["-n", namespace, ...context, ...args], {
         encoding: "utf8",
         timeout: 20_000,
         stdio: ["ignore", "pipe", "pipe"],

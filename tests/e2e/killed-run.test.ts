@@ -5,6 +5,7 @@
 // values, not the digests: the guard must run because Helm says "pending", not because a trigger changed.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { KilledUp } from "../support/killed-up";
 import { ReleaseSandbox } from "../support/release-sandbox";
@@ -103,6 +104,18 @@ describe("a pulumi up killed during a Helm upgrade", function () {
 
     before(async () => {
         await sandbox.start();
+        // The stacks name the kube context (kubernetes.context) of a kubeconfig whose current context is another,
+        // unreachable cluster (a closed loopback port): every step that ignored the setting would fail.
+        const context = tool("kubectl", ["config", "current-context"]);
+        const kubeconfig = path.join(sandbox.root, "kubeconfig-two-contexts.yaml");
+        fs.copyFileSync(sandbox.infra.KUBECONFIG, kubeconfig);
+        const config = (...args: string[]) => tool("kubectl", ["--kubeconfig", kubeconfig, "config", ...args]);
+        config("set-cluster", "elsewhere", "--server=https://127.0.0.1:1");
+        config("set-context", "elsewhere", "--cluster=elsewhere");
+        config("use-context", "elsewhere");
+        const kubernetes = { kubeconfig, context };
+        await sandbox.configure(sandbox.staging, { kubernetes });
+        await sandbox.configure(sandbox.prod, { kubernetes });
         const result = await sandbox.staging.up({ onOutput: log });
         imageDigestRef = String(result.outputs.imageDigestRef.value);
     });

@@ -1,6 +1,6 @@
 // Drift and pending-release detection from what Helm and the API server report (their JSON, as the tools print it).
 import * as assert from "assert";
-import { isPending, parseHelmStatus, recoveryKey } from "../../components/helm-live-status";
+import { helmTargetArgs, isPending, parseHelmStatus, recoveryKey } from "../../components/helm-live-status";
 import { DeploymentSpec, driftMarker, releaseDrift } from "../../components/release-drift";
 
 const manifest = `---
@@ -91,5 +91,14 @@ describe("Helm's live status", () => {
             assert.ok(!isPending(s));
             assert.strictEqual(recoveryKey(s), "settled");
         }
+    });
+
+    it("asks the stack's cluster: its kubeconfig, and its kube context when kubernetes.context is set", () => {
+        const target = { release: "mirador-rca", namespace: "mirador-prod", kubeconfig: "/k/config" };
+        assert.deepStrictEqual(helmTargetArgs({ ...target, kubeContext: "prod-eu" }), {
+            args: ["-n", "mirador-prod", "--kube-context", "prod-eu"],
+            env: { KUBECONFIG: "/k/config" },
+        });
+        assert.deepStrictEqual(helmTargetArgs({ release: "r", namespace: "n" }), { args: ["-n", "n"], env: {} });
     });
 });

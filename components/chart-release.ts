@@ -148,13 +148,24 @@ export class ChartRelease extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: waitFor(opts, guard) },
         );
+        // Helm's upgrade resets what an edit of a Deployment changed, not what it added: after drift, replace the
+        // Deployments with Helm's manifest. Only when drift was found; otherwise the stored trigger stays.
+        const restore = new command.local.Command(
+            `${name}-restore-deployments`,
+            {
+                create: "bash components/steps/restore-deployments.sh",
+                environment: { ...env, TIMEOUT_SECONDS: String(args.timeoutSeconds) },
+                triggers: [driftMarker(drift)],
+            },
+            { parent: this, dependsOn: [this.release], ignoreChanges: drift.drift.length > 0 ? [] : ["triggers"] },
+        );
         this.revision = this.release.status.revision;
         this.status = this.release.status.status;
 
         const stamp = new command.local.Command(
             `${name}-deployed-at`,
             { create: "date -u +%Y-%m-%dT%H:%M:%SZ", triggers: changeTriggers },
-            { parent: this, dependsOn: [this.release, this.rollout] },
+            { parent: this, dependsOn: [this.release, this.rollout, restore] },
         );
         this.deployedAt = stamp.stdout.apply((s) => s.trim());
 

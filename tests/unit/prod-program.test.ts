@@ -51,6 +51,7 @@ describe("prod stack (role production)", () => {
             "command:local:Command production-deployed-at",
             "command:local:Command production-lock-protect",
             "command:local:Command production-pending-guard",
+            "command:local:Command production-restore-deployments",
             "command:local:Command production-rollout-pods-ready",
             "command:local:Command promotion-gate-judge",
             "command:local:Command tag-git-tag",

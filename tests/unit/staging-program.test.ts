@@ -20,6 +20,7 @@ describe("staging stack (role canary)", () => {
         assert.deepStrictEqual(declared.sort(), [
             "command:local:Command canary-deployed-at",
             "command:local:Command canary-pending-guard",
+            "command:local:Command canary-restore-deployments",
             "command:local:Command canary-rollout-pods-ready",
             "command:local:Command chart-dependency-update",
             "command:local:Command chart-lint",

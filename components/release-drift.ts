@@ -5,8 +5,9 @@
 //  - a `kubectl edit` (or `set image`, `set env`, `scale`) of a Deployment: the live object's replicas, container
 //    images or environment differ from Helm's manifest of the release.
 // ChartRelease writes what it finds into the release's values (releaseDrift): the preview shows the Release as
-// changing, naming the drift, and the up upgrades the release back to what the program declares (Helm's three-way
-// merge also resets the edited fields). No drift keeps the stored value, so nothing changes.
+// changing, naming the drift, and the up upgrades the release back to what the program declares, then replaces its
+// Deployments with Helm's manifest (components/steps/restore-deployments.sh). No drift keeps the stored value, so
+// nothing changes.
 import { execFileSync } from "child_process";
 import * as YAML from "yaml";
 import { HelmTarget, helmTargetArgs } from "./helm-live-status";

@@ -12,6 +12,8 @@ import { rollbackChartArchive } from "../../config/rollback-chart";
 import { loadSettings } from "../../config/stack-config";
 import { ConfigError } from "../../config/validate";
 import { rollbackDescription, rollbackRecord } from "../../gate/rollback-record";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { buildPlan } from "../../plan/build";
 import { PreviewFacts } from "../../plan/events";
 import { headline } from "../../plan/markdown";
 import { summarize } from "../../plan/summary";
@@ -256,5 +258,33 @@ describe("the plan of an abort and of a rollback", () => {
             ),
         );
         assert.strictEqual(again.operation, "rollback 0.4.1 → 0.4.0");
+    });
+
+    it("does not judge today's canary in a rollback's plan: its gate section says why", async () => {
+        const events = [
+            {
+                sequence: 0,
+                timestamp: 0,
+                preludeEvent: {
+                    config: {
+                        "mirador-release:role": "production",
+                        "mirador-release:version": "0.4.1",
+                        "mirador-release:rollback": "0.4.0",
+                    },
+                },
+            },
+        ] as unknown as EngineEvent[];
+        const never = () => {
+            throw new Error("a rollback's plan must not query Prometheus");
+        };
+        const deps = { now: new Date(), makeClient: never, rangeQuery: never };
+        const plan = await buildPlan(
+            { events, policyConfigs: ["policy/prod.json"], chartRef: "c.svg", fullPlanRef: "p.md" },
+            deps,
+        );
+        assert.match(
+            plan.full,
+            /### SLO gate\n\nNot evaluated: skipped: a rollback returns to a release that already served production\./,
+        );
     });
 });

@@ -119,6 +119,17 @@ describe("aborting a burning canary", function () {
         const load = await sandbox.load(75, 10);
         assert.ok(load.calls >= 600 && Object.keys(load.errors).length === 0, JSON.stringify(load));
 
+        // The gate reads the canary *track*: its long burn windows (30m/6h), its Sloth alerts (up to 3 days) and,
+        // here, its 30-day budget still hold the aborted canary's errors minutes later, so the full gate would deny
+        // the fixed canary until they age out (README: When a release goes wrong). Within a test's minutes, prod
+        // promotes with a gate that judges the fixed canary's own soak: its digest's soak burn, the 5m/1h page
+        // burn (the short window has only the fixed canary), requests, reporting and cache hit rate.
+        const ownSoak = sandbox.policyConfig({
+            pageBurnWindows: [{ short: "5m", long: "1h", factor: 14.4 }],
+            alertSeverities: ["critical"],
+            periodBudgetFloor: -1e9,
+        });
+        await sandbox.configure(sandbox.prod, { gate: ownSoak });
         const prod = outputsOf(await sandbox.prod.up({ onOutput: log }));
         assert.strictEqual(prod.imageDigest, fixed.imageDigest);
         const image = (

@@ -13,11 +13,12 @@ import { Preflight } from "./components/preflight";
 import { ProductionLock } from "./components/production-lock";
 import { PromotionGate } from "./components/promotion-gate";
 import { ReleaseTag } from "./components/release-tag";
+import { RollbackAnnouncement } from "./components/rollback-announcement";
 import { SignatureCheck } from "./components/signature-check";
 import { SignedImage } from "./components/signed-image";
 import { SmokeTests } from "./components/smoke-tests";
 import { TrafficSwitch } from "./components/traffic-switch";
-import { readCanary } from "./config/promotion";
+import { productionTarget } from "./config/production-target";
 import { pulumiConfigSource } from "./config/reader";
 import { ReleaseSettings } from "./config/settings";
 import { readChart } from "./config/source-tree";
@@ -38,7 +39,11 @@ function routingFieldManager(): string {
     return `mirador-release-${pulumi.getStack()}`;
 }
 
-/** staging: Preflight → SignedImage → ChartPackage → canary ChartRelease → SmokeTests → TrafficSwitch. */
+/**
+ * staging: Preflight → SignedImage → ChartPackage → canary ChartRelease → SmokeTests → TrafficSwitch.
+ * canary.abort: the same build (unchanged), the routing at weight 0, and no canary release nor smoke test (the
+ * engine removes them after the routing moved); the next version, with abort unset, declares them again.
+ */
 function canary(s: ReleaseSettings) {
     const provider = kubernetesProvider(s);
     const preflight = new Preflight("preflight", {
@@ -72,6 +77,43 @@ function canary(s: ReleaseSettings) {
         imageDigest: image.digest,
         ociRegistry: s.chartRegistry,
     });
+    const live = s.canary!.abort ? undefined : canaryRelease(s, image, chart, provider);
+    const weight = s.canary!.abort ? 0 : s.canary!.trafficWeight;
+    new TrafficSwitch(
+        "traffic",
+        {
+            namespace: s.traffic.namespace,
+            configMapName: s.traffic.configMapName,
+            releaseName: s.release.name,
+            track: "canary",
+            weight,
+            digestRef: image.digestRef,
+            version: s.version,
+            fieldManager: routingFieldManager(),
+            provider,
+        },
+        { dependsOn: live ? [live.smoke] : [image] },
+    );
+    return {
+        role: s.role,
+        version: s.version,
+        commit: s.source.commit,
+        imageDigestRef: image.digestRef,
+        imageDigest: image.digest,
+        signatureVerified: image.signatureVerified,
+        chartArchive: chart.archive,
+        chartDigest: chart.digest,
+        releaseName: s.release.name,
+        namespace: s.release.namespace,
+        releaseRevision: live?.release.revision,
+        canaryDeployedAt: live?.release.deployedAt,
+        trafficWeight: weight,
+        canaryAborted: s.canary!.abort,
+    };
+}
+
+/** The canary's Helm release and its smoke tests. */
+function canaryRelease(s: ReleaseSettings, image: SignedImage, chart: ChartPackage, provider?: k8s.Provider) {
     const release = new ChartRelease(
         "canary",
         {
@@ -106,66 +148,45 @@ function canary(s: ReleaseSettings) {
         },
         { dependsOn: [release] },
     );
-    new TrafficSwitch(
-        "traffic",
-        {
-            namespace: s.traffic.namespace,
-            configMapName: s.traffic.configMapName,
-            releaseName: s.release.name,
-            track: "canary",
-            weight: s.canary!.trafficWeight,
-            digestRef: image.digestRef,
-            version: s.version,
-            fieldManager: routingFieldManager(),
-            provider,
-        },
-        { dependsOn: [smoke] },
-    );
-    return {
-        role: s.role,
-        version: s.version,
-        commit: s.source.commit,
-        imageDigestRef: image.digestRef,
-        imageDigest: image.digest,
-        signatureVerified: image.signatureVerified,
-        chartArchive: chart.archive,
-        chartDigest: chart.digest,
-        releaseName: s.release.name,
-        namespace: s.release.namespace,
-        releaseRevision: release.revision,
-        canaryDeployedAt: release.deployedAt,
-        trafficWeight: s.canary!.trafficWeight,
-    };
+    return { release, smoke };
 }
 
 /**
  * prod: the canary's digest and chart → verify → SLO gate → prod ChartRelease → TrafficSwitch(100 %) → tag →
  * release → announce. The Helm release and the routing are protected: `pulumi destroy` refuses (README).
+ * mirador-release:rollback: a release from production's own history instead of the canary: verified again, no
+ * gate (the release records why), the last promotion's tag, GitHub release and announcement left as they are,
+ * and one rollback message.
  */
 async function production(s: ReleaseSettings) {
-    const canaryFacts = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
+    const target = await productionTarget(s);
+    const { deployed, promoted } = target;
     const provider = kubernetesProvider(s);
     const signature = new SignatureCheck("canary-signature", {
-        imageRef: canaryFacts.imageDigestRef,
+        imageRef: deployed.imageDigestRef,
         publicKey: s.cosign.publicKey,
         tlogUpload: s.cosign.tlogUpload,
         trustedRoot: s.cosign.trustedRoot,
     });
-    // Nothing in production changes before the gate says promote; it judges each promoted digest once.
-    const gate = new PromotionGate(
-        "promotion-gate",
-        { policyConfig: rel(s.gateConfig!), digest: canaryFacts.imageDigest },
-        { dependsOn: [signature] },
-    );
+    // Nothing in production changes before the gate says promote; it judges each promoted digest once. A rollback
+    // returns to a digest the gate promoted before: it runs no gate, and its Helm description says so.
+    const gate =
+        target.rollback === undefined
+            ? new PromotionGate(
+                  "promotion-gate",
+                  { policyConfig: rel(s.gateConfig!), digest: deployed.imageDigest },
+                  { dependsOn: [signature] },
+              )
+            : undefined;
     const release = new ChartRelease(
         "production",
         {
             name: s.release.name,
             namespace: s.release.namespace,
-            chartArchive: canaryFacts.chartArchive,
-            chartDigest: canaryFacts.chartDigest,
-            imageRepository: canaryFacts.imageDigestRef.split("@")[0],
-            imageDigest: canaryFacts.imageDigest,
+            chartArchive: deployed.chartArchive,
+            chartDigest: deployed.chartDigest,
+            imageRepository: deployed.imageDigestRef.split("@")[0],
+            imageDigest: deployed.imageDigest,
             track: "stable",
             values: s.release.values,
             valuesFiles: s.release.valuesFiles.map(rel),
@@ -175,10 +196,10 @@ async function production(s: ReleaseSettings) {
             kubeconfig: s.kubernetes.kubeconfig,
             kubeContext: s.kubernetes.context,
             provider,
-            description: gate.description,
+            description: gate?.description ?? target.rollback!.reason,
             protect: true,
         },
-        { dependsOn: [signature, gate] },
+        { dependsOn: gate ? [signature, gate] : [signature] },
     );
     const traffic = new TrafficSwitch(
         "traffic",
@@ -188,8 +209,8 @@ async function production(s: ReleaseSettings) {
             releaseName: s.release.name,
             track: "stable",
             weight: 100,
-            digestRef: canaryFacts.imageDigestRef,
-            version: s.version,
+            digestRef: deployed.imageDigestRef,
+            version: deployed.version,
             fieldManager: routingFieldManager(),
             provider,
             protect: true,
@@ -209,8 +230,8 @@ async function production(s: ReleaseSettings) {
                   tag: s.tag,
                   commit: s.source.commit,
                   changelog: s.source.changelog,
-                  digestRef: canaryFacts.imageDigestRef,
-                  chartDigest: canaryFacts.chartDigest,
+                  digestRef: promoted.imageDigestRef,
+                  chartDigest: promoted.chartDigest,
                   prerelease: s.version.includes("-"),
               },
               { dependsOn: [tag] },
@@ -223,13 +244,27 @@ async function production(s: ReleaseSettings) {
                   webhookUrl: s.slackWebhookUrl,
                   version: s.version,
                   tag: s.tag,
-                  digestRef: canaryFacts.imageDigestRef,
-                  chartDigest: canaryFacts.chartDigest,
+                  digestRef: promoted.imageDigestRef,
+                  chartDigest: promoted.chartDigest,
                   links: githubRelease ? [githubRelease.url] : [],
               },
               { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
           )
         : undefined;
+    const rollbackMessage =
+        s.slackWebhookUrl && target.rollback
+            ? new RollbackAnnouncement(
+                  "rollback-announcement",
+                  {
+                      webhookUrl: s.slackWebhookUrl,
+                      from: target.rollback.from,
+                      to: target.rollback.to,
+                      digestRef: deployed.imageDigestRef,
+                      chartDigest: deployed.chartDigest,
+                  },
+                  { dependsOn: [release, traffic] },
+              )
+            : undefined;
     // Last, depending on every step: pulumi destroy meets this protected step first and stops there.
     new ProductionLock(
         "production-lock",
@@ -237,30 +272,31 @@ async function production(s: ReleaseSettings) {
         {
             dependsOn: [
                 signature,
-                gate,
                 release,
                 traffic,
                 tag,
-                ...[githubRelease, announcement].filter((r) => r !== undefined),
+                ...[gate, githubRelease, announcement, rollbackMessage].filter((r) => r !== undefined),
             ],
         },
     );
     return {
         role: s.role,
-        version: s.version,
-        commit: s.source.commit,
+        version: deployed.version,
+        commit: deployed.commit,
         tag: tag.summary,
-        imageDigestRef: canaryFacts.imageDigestRef,
-        imageDigest: canaryFacts.imageDigest,
-        chartArchive: canaryFacts.chartArchive,
-        chartDigest: canaryFacts.chartDigest,
+        imageDigestRef: deployed.imageDigestRef,
+        imageDigest: deployed.imageDigest,
+        chartArchive: deployed.chartArchive,
+        chartDigest: deployed.chartDigest,
         releaseName: s.release.name,
         namespace: s.release.namespace,
         releaseRevision: release.revision,
         deployedAt: release.deployedAt,
-        canaryDeployedAt: canaryFacts.canaryDeployedAt,
+        canaryDeployedAt: target.canaryDeployedAt,
         signatureVerified: signature.verified,
         githubRelease: githubRelease?.url,
+        releases: target.releases,
+        rollback: target.rollback,
     };
 }
 

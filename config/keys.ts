@@ -41,7 +41,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     kubernetes: { scope: "all", fields: { kubeconfig: "all", context: "all" } },
     canary: {
         scope: "canary",
-        fields: { replicaCount: "canary", prometheusLabels: "canary", trafficWeight: "canary" },
+        fields: { replicaCount: "canary", prometheusLabels: "canary", trafficWeight: "canary", abort: "canary" },
     },
     cosign: {
         scope: "all",
@@ -54,6 +54,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     prometheusUrl: { scope: "all" },
     trafficSwitch: { scope: "all", fields: { namespace: "all", configMapName: "all" } },
     stagingStack: { scope: "production" },
+    rollback: { scope: "production" },
     gate: { scope: "production" },
     gitRemote: { scope: "production" },
     github: {

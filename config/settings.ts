@@ -50,6 +50,8 @@ export interface CanarySettings {
     prometheusLabels: Record<string, string>;
     /** The share of mirador-core's RCA traffic routed to the canary, in percent. */
     trafficWeight: number;
+    /** canary.abort: take the canary out (weight 0, its Helm release removed) until a fixed version ships. */
+    abort: boolean;
 }
 
 export interface CosignSettings {
@@ -108,6 +110,8 @@ export interface ReleaseSettings {
     smoke?: SmokeSettings;
     /** Production only: the staging stack whose canary is promoted. */
     stagingStack?: string;
+    /** Production only: the version to roll back to, from production's own history (mirador-release:rollback). */
+    rollback?: string;
     /** Production only: the policy pack config whose slo-gate section the program's gate reads (absolute path). */
     gateConfig?: string;
     /** Production only: the git remote that receives the tag. */

@@ -264,6 +264,7 @@ function loadCanary(r: Reader, s: ReleaseSettings): void {
         replicaCount: r.number(canary, "canary", "replicaCount", 1, { min: 1, max: 100, whole: true }),
         prometheusLabels: checkCanaryLabels(r, r.stringMap(canary, "canary", "prometheusLabels")),
         trafficWeight: checkTrafficWeight(r, canary),
+        abort: r.flag(canary, "canary", "abort", false),
     };
     const smoke = r.object("smoke");
     const endpoint = r.field(smoke, "smoke", "endpoint") ?? "";
@@ -279,11 +280,28 @@ function loadCanary(r: Reader, s: ReleaseSettings): void {
     };
 }
 
+/** mirador-release:rollback: the version production returns to (checked against its history when it runs). */
+function readRollback(r: Reader): string | undefined {
+    const raw = r.string("rollback");
+    if (raw === undefined) {
+        return undefined;
+    }
+    const version = normaliseVersion(raw);
+    if (version === undefined) {
+        r.problems.add(
+            "rollback",
+            `'${raw}' is not a version (expected the version production ran before, e.g. 0.4.0: pulumi stack output releases -s prod lists them; unset it with pulumi config rm rollback)`,
+        );
+    }
+    return version;
+}
+
 function loadProduction(r: Reader, s: ReleaseSettings): void {
     s.stagingStack = r.requireString("stagingStack", "organization/mirador-release/staging");
     const stackProblem = s.stagingStack === "" ? undefined : stackNameProblem(s.stagingStack);
     if (stackProblem) r.problems.add("stagingStack", stackProblem);
     s.gitRemote = r.string("gitRemote", "origin");
+    s.rollback = readRollback(r);
 
     const github = r.object("github");
     if (r.flag(github, "github", "enabled", true)) {

@@ -37,7 +37,10 @@ export async function buildPlan(input: PlanInput, deps: GateDeps): Promise<PlanO
     const summary = summarize(facts);
     let gate: GateView | undefined;
     let svg: string | undefined;
-    if (summary.role === "production") {
+    if (summary.operation?.startsWith("rollback") === true) {
+        // A rollback runs no canary gate: judging today's canary would say nothing about the release it returns to.
+        gate = { error: "skipped: a rollback returns to a release that already served production" };
+    } else if (summary.role === "production") {
         const outcome = await gateForPlan(facts, input.policyConfigs, deps);
         gate = outcome.svg === undefined ? outcome.view : { ...outcome.view, chart: input.chartRef };
         svg = outcome.svg;

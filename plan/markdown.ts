@@ -57,6 +57,9 @@ function gateWord(s: PlanSummary, gate: GateView | undefined): string {
     if (s.role !== "production") {
         return "gate: judged when prod promotes";
     }
+    if (s.operation?.startsWith("rollback") === true) {
+        return "gate: **skipped** (a rollback returns to a release that already served production)";
+    }
     if (gate?.decision !== undefined) {
         const n = gate.decision.checks.length;
         const failing = gate.decision.checks.filter((c) => c.result !== "pass").length;
@@ -82,10 +85,8 @@ export function headline(s: PlanSummary, gate: GateView | undefined): string {
             ? `no change (${plural(c.same, "step")} unchanged)`
             : `${changing} of ${plural(s.steps.length, "step")} change (${parts.join(", ")})`;
     const stop = s.blocked === undefined ? "" : ` · **\`pulumi up\` stops: ${s.blocked}**`;
-    return (
-        `**${version(s.versionFrom)} → ${version(s.versionTo)}** · \`${s.stack}\` (${s.role}): ${action}` +
-        ` · ${gateWord(s, gate)}${stop}`
-    );
+    const what = s.operation ?? `${version(s.versionFrom)} → ${version(s.versionTo)}`;
+    return `**${what}** · \`${s.stack}\` (${s.role}): ${action}` + ` · ${gateWord(s, gate)}${stop}`;
 }
 
 function digests(s: PlanSummary, max: number): string {

@@ -1,6 +1,7 @@
 // What a reviewer asks of a preview, derived from its facts: which version, what changes, which Helm values,
 // which side effects happen and which do not, and whether the engine would stop.
 import { Action, PlanValue, PreviewFacts, ResourceStep } from "./events";
+import { operation } from "./operation";
 import { diffValues, ValueChange } from "./values-diff";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -38,6 +39,8 @@ export interface SideEffect {
 export interface PlanSummary {
     stack: string;
     role: string;
+    /** "abort of the canary 0.4.1" or "rollback 0.4.1 → 0.4.0"; undefined for a release. */
+    operation?: string;
     versionFrom?: PlanValue;
     versionTo?: PlanValue;
     imageDigest: { from?: PlanValue; to?: PlanValue };
@@ -148,6 +151,17 @@ function sideEffects(facts: PreviewFacts, steps: ResourceStep[], blocked: string
         return Object.values(what).map((w) => ({ what: w, happens: false, why }));
     }
     const githubOff = github.enabled === false ? "switched off (github.enabled: false)" : "not declared";
+    const rollback = cfg.rollback
+        ? [
+              effect(
+                  "rollback message in Slack #mirador-release",
+                  named("rollback-announcement-post"),
+                  "no slackWebhookUrl set: no message",
+                  blocked,
+                  "already posted for this rollback: an update does not post again",
+              ),
+          ]
+        : [];
     const milestoneOff =
         github.enabled === false
             ? githubOff
@@ -171,6 +185,7 @@ function sideEffects(facts: PreviewFacts, steps: ResourceStep[], blocked: string
             blocked,
             "already posted for this release: an update does not post again",
         ),
+        ...rollback,
     ];
 }
 
@@ -189,6 +204,7 @@ export function summarize(facts: PreviewFacts): PlanSummary {
     return {
         stack: facts.stack,
         role: facts.config.role ?? "?",
+        operation: operation(facts),
         versionFrom: before.version,
         versionTo: facts.config.version,
         imageDigest: { from: before.imageDigest, to: to("imageDigest") },

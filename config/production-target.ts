@@ -1,0 +1,80 @@
+// What a production run deploys: the canary that staging holds (a promotion), or a release from production's own
+// history (mirador-release:rollback). Decided, and every problem reported, before any resource is declared.
+import { CanaryFacts, readCanary } from "./promotion";
+import {
+    planRollback,
+    PromotedRelease,
+    readProductionHistory,
+    RollbackOutput,
+    withPromotion,
+} from "./production-history";
+import { rollbackChartArchive } from "./rollback-chart";
+import { ReleaseSettings } from "./settings";
+import { engineReadStack, ReadStack } from "./staging-stack";
+import { rollbackDescription } from "../gate/rollback-record";
+import { ConfigError } from "./validate";
+
+export interface ProductionTarget {
+    /** What production runs after this run. */
+    deployed: PromotedRelease;
+    /** The last release promoted through the gate: whose tag, GitHub release and announcement are declared. */
+    promoted: PromotedRelease;
+    /** When the canary of a promotion started (undefined for a rollback). */
+    canaryDeployedAt?: string;
+    /** The history this run exports. */
+    releases: PromotedRelease[];
+    /** Set for a rollback; its reason is the Helm description of the release. */
+    rollback?: RollbackOutput;
+}
+
+function release(f: CanaryFacts): PromotedRelease {
+    const { version, commit, imageDigestRef, imageDigest, chartArchive, chartDigest } = f;
+    return { version, commit, imageDigestRef, imageDigest, chartArchive, chartDigest };
+}
+
+/** Why staging's canary cannot be promoted because it was aborted; undefined otherwise (or when unreadable). */
+export async function abortedCanaryProblem(stagingStack: string, read: ReadStack): Promise<string | undefined> {
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = (await read(stagingStack)).outputs ?? {};
+    } catch {
+        return undefined; // readCanary names the setting and the reason
+    }
+    if (outputs.canaryAborted !== true) {
+        return undefined;
+    }
+    return `the canary ${String(outputs.version)} in ${stagingStack} was aborted (canary.abort): it is not promoted; ship a fixed version to staging (with canary.abort unset) and promote that`;
+}
+
+export async function productionTarget(
+    s: ReleaseSettings,
+    read: ReadStack = engineReadStack,
+): Promise<ProductionTarget> {
+    const history = await readProductionHistory(read);
+    if (s.rollback === undefined) {
+        const aborted = await abortedCanaryProblem(s.stagingStack!, read);
+        if (aborted !== undefined) {
+            throw new ConfigError([aborted]);
+        }
+        const canary = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
+        const current = release(canary);
+        return {
+            deployed: current,
+            promoted: current,
+            canaryDeployedAt: canary.canaryDeployedAt,
+            releases: withPromotion(history.releases, current),
+        };
+    }
+    const plan = planRollback(history, s.rollback, { version: s.version, commit: s.source.commit });
+    if (Array.isArray(plan)) {
+        throw new ConfigError(plan);
+    }
+    const deployed = { ...plan.to, chartArchive: rollbackChartArchive(plan.to) };
+    const reason = rollbackDescription({ from: plan.from, to: plan.to.version, digest: plan.to.imageDigest });
+    return {
+        deployed,
+        promoted: plan.promoted,
+        releases: history.releases,
+        rollback: { from: plan.from, to: plan.to.version, reason },
+    };
+}

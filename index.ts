@@ -77,7 +77,7 @@ function canary(s: ReleaseSettings) {
         {
             name: s.release.name,
             namespace: s.release.namespace,
-            chartArchive: chart.archive,
+            chartArchive: chart.localChart,
             chartDigest: chart.digest,
             imageRepository: s.image.repository,
             imageDigest: image.digest,
@@ -129,6 +129,8 @@ function canary(s: ReleaseSettings) {
         signatureVerified: image.signatureVerified,
         chartArchive: chart.archive,
         chartDigest: chart.digest,
+        // Where prod fetches the chart by digest (config/promotion.ts): prod never needs this clone's dist/.
+        chartRef: chart.ref,
         releaseName: s.release.name,
         namespace: s.release.namespace,
         releaseRevision: release.revision,
@@ -250,7 +252,7 @@ async function production(s: ReleaseSettings) {
         tag: tag.summary,
         imageDigestRef: canaryFacts.imageDigestRef,
         imageDigest: canaryFacts.imageDigest,
-        chartArchive: canaryFacts.chartArchive,
+        chartRef: canaryFacts.chartRef,
         chartDigest: canaryFacts.chartDigest,
         releaseName: s.release.name,
         namespace: s.release.namespace,

@@ -103,6 +103,8 @@ function canary(s: ReleaseSettings) {
         signatureVerified: image.signatureVerified,
         chartArchive: chart.archive,
         chartDigest: chart.digest,
+        // Where prod fetches the chart by digest (config/promotion.ts): prod never needs this clone's dist/.
+        chartRef: chart.ref,
         releaseName: s.release.name,
         namespace: s.release.namespace,
         releaseRevision: live?.release.revision,
@@ -119,7 +121,7 @@ function canaryRelease(s: ReleaseSettings, image: SignedImage, chart: ChartPacka
         {
             name: s.release.name,
             namespace: s.release.namespace,
-            chartArchive: chart.archive,
+            chartArchive: chart.localChart,
             chartDigest: chart.digest,
             imageRepository: s.image.repository,
             imageDigest: image.digest,
@@ -286,7 +288,7 @@ async function production(s: ReleaseSettings) {
         tag: tag.summary,
         imageDigestRef: deployed.imageDigestRef,
         imageDigest: deployed.imageDigest,
-        chartArchive: deployed.chartArchive,
+        chartRef: deployed.chartRef,
         chartDigest: deployed.chartDigest,
         releaseName: s.release.name,
         namespace: s.release.namespace,

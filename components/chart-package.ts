@@ -1,6 +1,7 @@
 // RELEASE-PROCESS.md step 4: helm dependency update, helm lint, helm package into dist/, and the package digest.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { chartRefOf, fetchChart, isLoopbackRegistry } from "./chart-fetch";
 import { waitFor } from "./naming";
 import { treeDigest } from "./tree-digest";
 
@@ -34,6 +35,13 @@ export class ChartPackage extends pulumi.ComponentResource {
     readonly archive: pulumi.Output<string>;
     /** sha256 of the packaged chart: what production must find again before it deploys. */
     readonly digest: pulumi.Output<string>;
+    /** Where the chart was published (oci://host/path/name), once it was; undefined without an OCI registry. */
+    readonly ref: pulumi.Output<string | undefined>;
+    /**
+     * The verified archive the Helm release loads: the cache path named for the digest (components/chart-fetch.ts),
+     * filled from dist/ after packaging or, in a fresh clone without dist/, fetched by digest from the registry.
+     */
+    readonly localChart: pulumi.Output<string>;
 
     constructor(name: string, args: ChartPackageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:ChartPackage", name, {}, opts);
@@ -78,17 +86,27 @@ export class ChartPackage extends pulumi.ComponentResource {
         this.archive = parsed.archive;
         this.digest = parsed.digest;
 
+        const chartRef = args.ociRegistry === undefined ? undefined : chartRefOf(args.ociRegistry, args.chartName);
         if (args.ociRegistry !== undefined) {
-            new command.local.Command(
+            const push = new command.local.Command(
                 `${name}-push`,
                 {
-                    create: 'helm push "$ARCHIVE" "$OCI_REGISTRY"',
+                    // A registry on the loopback serves plain HTTP (the local stacks' registry).
+                    create: `helm push "$ARCHIVE" "$OCI_REGISTRY"${isLoopbackRegistry(args.ociRegistry) ? " --plain-http" : ""}`,
                     environment: { ARCHIVE: this.archive, OCI_REGISTRY: args.ociRegistry },
                     triggers: [this.digest],
                 },
                 { parent: this },
             );
+            this.ref = push.stdout.apply(() => chartRef);
+        } else {
+            this.ref = pulumi.output(undefined);
         }
-        this.registerOutputs({ archive: this.archive, digest: this.digest });
+        // Not a step: a file the program needs before the release's check, named for the digest so that the
+        // release's chart input reads the same in every clone and changes with every new chart.
+        this.localChart = pulumi
+            .all([this.archive, this.digest])
+            .apply(([archive, digest]) => fetchChart(chartRef, digest, { localArchive: archive }));
+        this.registerOutputs({ archive: this.archive, digest: this.digest, ref: this.ref });
     }
 }

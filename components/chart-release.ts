@@ -14,7 +14,10 @@ export interface ChartReleaseArgs {
     /** Helm release name and namespace (staging: mirador-rca-canary in mirador-staging). */
     name: string;
     namespace: string;
-    /** The packaged chart (.tgz), relative to the project directory. */
+    /**
+     * The verified chart archive, at its digest-named path (components/chart-fetch.ts): the digest is part of this
+     * input, so a chart changed at the same version upgrades the release, and the path is the same in every clone.
+     */
     chartArchive: pulumi.Input<string>;
     /** The chart archive's digest: a new chart is a new release even at the same version. */
     chartDigest: pulumi.Input<string>;

@@ -66,11 +66,20 @@ export class SignedImage extends pulumi.ComponentResource {
                     dockerfile: path.join(args.sourceDir, args.dockerfile),
                     platform: args.platform,
                     network: args.network,
+                    // The image is a function of the commit and the version: a new one of either rebuilds it.
+                    args: { VERSION: args.tag.replace(/^v/, ""), REVISION: args.commit },
                 },
                 registry: args.registry,
                 skipPush: false,
             },
-            { parent: this, dependsOn: prebuild ? [prebuild] : waitFor(opts) },
+            {
+                parent: this,
+                dependsOn: prebuild ? [prebuild] : waitFor(opts),
+                // The provider's digest of the build context reads the checkout's build output (bin/), which a
+                // fresh checkout does not have until the prebuild runs, and the prebuild runs only for a new commit
+                // or version: the build args above rebuild the image exactly then, so a fresh clone rebuilds nothing.
+                ignoreChanges: ["contextDigest"],
+            },
         );
         this.digestRef = image.repoDigest;
         this.digest = image.repoDigest.apply((ref) => ref.split("@")[1] ?? "");

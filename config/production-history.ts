@@ -11,7 +11,8 @@ export interface PromotedRelease {
     commit: string;
     imageDigestRef: string;
     imageDigest: string;
-    chartArchive: string;
+    /** Where staging published the chart (oci://host/path/name); a rollback fetches it from there by digest. */
+    chartRef: string;
     chartDigest: string;
 }
 
@@ -39,7 +40,7 @@ const FIELDS: (keyof PromotedRelease)[] = [
     "commit",
     "imageDigestRef",
     "imageDigest",
-    "chartArchive",
+    "chartRef",
     "chartDigest",
 ];
 

@@ -15,8 +15,8 @@ import { rollbackDescription } from "../gate/rollback-record";
 import { ConfigError } from "./validate";
 
 export interface ProductionTarget {
-    /** What production runs after this run. */
-    deployed: PromotedRelease;
+    /** What production runs after this run, and its chart as a verified local archive. */
+    deployed: PromotedRelease & { chartArchive: string };
     /** The last release promoted through the gate: whose tag, GitHub release and announcement are declared. */
     promoted: PromotedRelease;
     /** When the canary of a promotion started (undefined for a rollback). */
@@ -28,8 +28,8 @@ export interface ProductionTarget {
 }
 
 function release(f: CanaryFacts): PromotedRelease {
-    const { version, commit, imageDigestRef, imageDigest, chartArchive, chartDigest } = f;
-    return { version, commit, imageDigestRef, imageDigest, chartArchive, chartDigest };
+    const { version, commit, imageDigestRef, imageDigest, chartRef, chartDigest } = f;
+    return { version, commit, imageDigestRef, imageDigest, chartRef, chartDigest };
 }
 
 /** Why staging's canary cannot be promoted because it was aborted; undefined otherwise (or when unreadable). */
@@ -59,7 +59,7 @@ export async function productionTarget(
         const canary = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
         const current = release(canary);
         return {
-            deployed: current,
+            deployed: { ...current, chartArchive: canary.chartArchive },
             promoted: current,
             canaryDeployedAt: canary.canaryDeployedAt,
             releases: withPromotion(history.releases, current),
@@ -69,7 +69,7 @@ export async function productionTarget(
     if (Array.isArray(plan)) {
         throw new ConfigError(plan);
     }
-    const deployed = { ...plan.to, chartArchive: rollbackChartArchive(plan.to) };
+    const deployed = { ...plan.to, chartArchive: await rollbackChartArchive(plan.to) };
     const reason = rollbackDescription({ from: plan.from, to: plan.to.version, digest: plan.to.imageDigest });
     return {
         deployed,

@@ -1,27 +1,34 @@
 // Production promotes exactly what ran as the canary: the staging stack's outputs, read through a StackReference
-// and checked before any production resource is declared.
-import * as crypto from "crypto";
-import * as fs from "fs";
+// and checked before any production resource is declared. The chart is fetched by digest from where staging
+// published it (chartRef), never taken from a dist/ directory: prod runs from any clone.
 import * as pulumi from "@pulumi/pulumi";
+import { fetchChart } from "../components/chart-fetch";
 import { checkStagingStack } from "./staging-stack";
 import { ConfigError } from "./validate";
 
 /** What the staging stack exports about its canary. */
-export interface CanaryFacts {
+export interface StagingOutputs {
     version: string;
     imageDigestRef: string;
     imageDigest: string;
-    chartArchive: string;
+    /** Where staging published the chart: oci://host/path/name (its chartRegistry and the chart's name). */
+    chartRef: string;
     chartDigest: string;
     canaryDeployedAt: string;
     commit: string;
 }
 
-const keys: (keyof CanaryFacts)[] = [
+/** The staging stack's outputs and the canary's chart, fetched by digest and verified. */
+export interface CanaryFacts extends StagingOutputs {
+    /** The verified local archive of chartDigest (components/chart-fetch.ts), what the prod release loads. */
+    chartArchive: string;
+}
+
+const keys: (keyof StagingOutputs)[] = [
     "version",
     "imageDigestRef",
     "imageDigest",
-    "chartArchive",
+    "chartRef",
     "chartDigest",
     "canaryDeployedAt",
     "commit",
@@ -30,18 +37,22 @@ const keys: (keyof CanaryFacts)[] = [
 /** Every reason why these canary facts cannot be promoted as `version` from `commit`. Internal. Exported for testing. */
 export function promotionProblems(
     stagingStack: string,
-    facts: Partial<Record<keyof CanaryFacts, unknown>>,
+    facts: Partial<Record<keyof StagingOutputs, unknown>>,
     expected: { version: string; commit: string },
-    readArchive: (path: string) => Buffer | undefined,
 ): string[] {
     const problems: string[] = [];
     const missing = keys.filter((k) => typeof facts[k] !== "string" || facts[k] === "");
+    if (missing.length === 1 && missing[0] === "chartRef") {
+        return [
+            `staging stack ${stagingStack} publishes its chart nowhere (no chartRef output): set mirador-release:chartRegistry in its stack file (e.g. oci://ghcr.io/miradorstack/charts) and run pulumi up -s staging; prod fetches the canary's chart from there by digest, never from dist/`,
+        ];
+    }
     if (missing.length > 0) {
         return [
             `staging stack ${stagingStack} has no ${missing.join(", ")} output: run pulumi up -s staging first (nothing is promoted that did not run as the canary)`,
         ];
     }
-    const f = facts as CanaryFacts;
+    const f = facts as StagingOutputs;
     if (f.version !== expected.version) {
         problems.push(
             `the canary in ${stagingStack} is version ${f.version}, but mirador-release:version is ${expected.version}: promote the version that ran as the canary, or ship ${expected.version} to staging first`,
@@ -52,23 +63,15 @@ export function promotionProblems(
             `staging stack ${stagingStack} exports imageDigestRef '${f.imageDigestRef}', which is not repo@sha256:<64 hex>`,
         );
     }
+    if (!/^sha256:[a-f0-9]{64}$/.test(f.chartDigest)) {
+        problems.push(
+            `staging stack ${stagingStack} exports chartDigest '${f.chartDigest}', which is not sha256:<64 hex>`,
+        );
+    }
     if (f.commit !== expected.commit) {
         problems.push(
             `the canary was built from commit ${f.commit.slice(0, 12)}, but the checkout is at ${expected.commit.slice(0, 12)}: check out the canary's commit to tag it`,
         );
-    }
-    const archive = readArchive(f.chartArchive);
-    if (archive === undefined) {
-        problems.push(
-            `the canary's chart ${f.chartArchive} is not here: promotion deploys the packaged chart that staging deployed, never a re-package`,
-        );
-    } else {
-        const digest = `sha256:${crypto.createHash("sha256").update(archive).digest("hex")}`;
-        if (digest !== f.chartDigest) {
-            problems.push(
-                `${f.chartArchive} has digest ${digest}, but the canary deployed ${f.chartDigest}: the chart changed since staging`,
-            );
-        }
     }
     return problems;
 }
@@ -81,15 +84,16 @@ export async function readCanary(
 ): Promise<CanaryFacts> {
     await checkStagingStack(stagingStack, `Pulumi.${pulumi.getStack()}.yaml`);
     const ref = new pulumi.StackReference("staging", { name: stagingStack }, opts);
-    const facts: Partial<Record<keyof CanaryFacts, unknown>> = {};
+    const facts: Partial<Record<keyof StagingOutputs, unknown>> = {};
     for (const key of keys) {
         facts[key] = (await ref.getOutputDetails(key)).value;
     }
-    const problems = promotionProblems(stagingStack, facts, expected, (p) =>
-        fs.existsSync(p) ? fs.readFileSync(p) : undefined,
-    );
+    const problems = promotionProblems(stagingStack, facts, expected);
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return facts as CanaryFacts;
+    const outputs = facts as StagingOutputs;
+    // Before any production resource: the release's check loads the chart from this path.
+    const chartArchive = await fetchChart(outputs.chartRef, outputs.chartDigest);
+    return { ...outputs, chartArchive };
 }

@@ -36,6 +36,7 @@ describe("GitHub milestone and Slack announcement steps with the real curl", fun
                 imageDigestRef: `127.0.0.1:5000/mirador-rca@${digest}`,
                 imageDigest: digest,
                 chartArchive: archive,
+                chartRef: "oci://127.0.0.1:5000/charts/mirador-rca",
                 chartDigest,
                 canaryDeployedAt: "2026-11-23T09:00:00Z",
                 commit: src.commit,

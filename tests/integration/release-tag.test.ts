@@ -35,6 +35,7 @@ describe("release tag with the real git and a bare remote", function () {
                 imageDigestRef: `127.0.0.1:5000/mirador-rca@sha256:${"c".repeat(64)}`,
                 imageDigest: `sha256:${"c".repeat(64)}`,
                 chartArchive: archive,
+                chartRef: "oci://127.0.0.1:5000/charts/mirador-rca",
                 chartDigest,
                 canaryDeployedAt: "2026-11-23T09:00:00Z",
                 commit: src.commit,

@@ -301,6 +301,8 @@ export class ReleaseSandbox {
             helm: { values: this.nodeValues(this.ports.canaryGrpc, this.ports.canaryMetrics) },
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
+            // local-prod fetches the canary's chart from the local registry by digest, as prod does from ghcr.io.
+            chartRegistry: `oci://${i.MIRADOR_REGISTRY}/charts`,
         };
     }
 

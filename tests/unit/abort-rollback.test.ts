@@ -32,7 +32,7 @@ function release(version: string, c: string): PromotedRelease {
         commit: c.repeat(40),
         imageDigestRef: `127.0.0.1:5000/mirador-rca@${digest(c)}`,
         imageDigest: digest(c),
-        chartArchive: `dist/mirador-rca-${version}.tgz`,
+        chartRef: "oci://127.0.0.1:5000/charts/mirador-rca",
         chartDigest: digest(c === "a" ? "d" : "e"),
     };
 }
@@ -157,19 +157,21 @@ describe("production's history", () => {
         assert.match(problemsOf(planRollback(historyOf({}), "0.4.0", ok)), /no history of promoted releases yet/);
     });
 
-    it("takes the rollback's chart only when its bytes have the recorded digest", () => {
+    it("takes the rollback's chart by its recorded digest, never bytes with another digest", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-rollback-chart-"));
+        const saved = process.env.MIRADOR_CHART_CACHE;
+        process.env.MIRADOR_CHART_CACHE = dir;
         try {
-            const file = path.join(dir, "mirador-rca-0.4.0.tgz");
-            fs.writeFileSync(file, "chart bytes");
             const sha = `sha256:${crypto.createHash("sha256").update("chart bytes").digest("hex")}`;
-            assert.strictEqual(rollbackChartArchive({ ...r040, chartArchive: file, chartDigest: sha }), file);
-            assert.throws(() => rollbackChartArchive({ ...r040, chartArchive: file }), /the chart changed since/);
-            assert.throws(
-                () => rollbackChartArchive({ ...r040, chartArchive: path.join(dir, "gone.tgz") }),
-                /never a re-package/,
-            );
+            fs.writeFileSync(path.join(dir, `${sha.replace(":", "-")}.tgz`), "chart bytes");
+            const got = await rollbackChartArchive({ ...r040, chartDigest: sha });
+            assert.strictEqual(fs.readFileSync(got, "utf8"), "chart bytes");
+            // Recorded digest not cached, and its registry unreachable: refused, never another chart.
+            const unreachable = { ...r040, chartRef: "oci://127.0.0.1:1/charts/mirador-rca" };
+            await assert.rejects(rollbackChartArchive(unreachable), /cannot be fetched from oci:\/\/127\.0\.0\.1:1/);
         } finally {
+            if (saved === undefined) delete process.env.MIRADOR_CHART_CACHE;
+            else process.env.MIRADOR_CHART_CACHE = saved;
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });

@@ -3,6 +3,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { cachedChartPath } from "../../components/chart-fetch";
 import { createSourceFixture, SourceFixture } from "./support/source-fixture";
 import { isSecretValue, ProgramRun, runProgram } from "./support/program";
 import { prodConfig, prodSecrets } from "./support/stacks";
@@ -15,6 +16,7 @@ function stagingOutputs(src: SourceFixture, archive: string) {
         imageDigestRef: `127.0.0.1:5000/mirador-rca@${canaryDigest}`,
         imageDigest: canaryDigest,
         chartArchive: archive,
+        chartRef: "oci://127.0.0.1:5000/charts/mirador-rca",
         chartDigest: `sha256:${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}`,
         canaryDeployedAt: "2026-11-23T09:00:00Z",
         commit: src.commit,
@@ -68,7 +70,9 @@ describe("prod stack (role production)", () => {
         const release = run.byName("production-release").inputs;
         assert.strictEqual(release.values.image.digest, canaryDigest);
         assert.strictEqual(release.values.image.repository, "127.0.0.1:5000/mirador-rca");
-        assert.strictEqual(release.chart, archive);
+        // Fetched by digest from where staging published it (here: already in the cache), never staging's dist/.
+        assert.strictEqual(release.chart, cachedChartPath(stagingOutputs(src, archive).chartDigest));
+        assert.deepStrictEqual(fs.readFileSync(release.chart), fs.readFileSync(archive));
         assert.strictEqual(release.values.track, "stable");
         assert.strictEqual(release.values.replicaCount, undefined, "prod keeps the chart's replica count");
         assert.strictEqual(release.name, "mirador-rca");
@@ -250,10 +254,17 @@ describe("prod stack refuses what did not run as the canary", () => {
         );
     });
 
-    it("a chart that changed since staging", async () => {
+    it("a canary whose chart was published nowhere", async () => {
         await refused(
-            { ...stagingOutputs(src, archive), chartDigest: `sha256:${"0".repeat(64)}` },
-            /has digest sha256:[a-f0-9]{64}, but the canary deployed sha256:0{64}: the chart changed since staging/,
+            { ...stagingOutputs(src, archive), chartRef: undefined },
+            /staging stack organization\/mirador-release\/staging publishes its chart nowhere \(no chartRef output\): set mirador-release:chartRegistry in its stack file/,
+        );
+    });
+
+    it("a chart digest that is no sha256", async () => {
+        await refused(
+            { ...stagingOutputs(src, archive), chartDigest: "md5:abc" },
+            /exports chartDigest 'md5:abc', which is not sha256:<64 hex>/,
         );
     });
 

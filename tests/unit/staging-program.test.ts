@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { cachedChartPath } from "../../components/chart-fetch";
 import { createSourceFixture, SourceFixture } from "./support/source-fixture";
 import { isSecretValue, ProgramRun, runProgram } from "./support/program";
 import { stagingConfig, stagingSecrets } from "./support/stacks";
@@ -80,7 +81,8 @@ describe("staging stack (role canary)", () => {
         const release = run.byName("canary-release").inputs;
         assert.strictEqual(release.name, "mirador-rca-canary");
         assert.strictEqual(release.namespace, "mirador-staging");
-        assert.strictEqual(release.chart, "dist/mirador-rca-0.4.0.tgz");
+        // The chart as cached by its digest (components/chart-fetch.ts), not dist/: the same path in every clone.
+        assert.strictEqual(release.chart, cachedChartPath(String(run.outputs.chartDigest)));
         assert.strictEqual(release.values.replicaCount, 1);
         assert.strictEqual(release.values.track, "canary");
         assert.deepStrictEqual(release.values.prometheus, { labels: { release_track: "canary" } });

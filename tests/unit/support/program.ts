@@ -1,6 +1,8 @@
 // Runs the release program (index.ts) under pulumi.runtime.setMocks and records every registration as the engine
 // would receive it: type, name, parent, raw inputs (with secret markers), and the dependency URNs.
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../support/tools";
@@ -78,12 +80,28 @@ export function promiseOf<T>(input: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> 
 
 const fakeHex = (seed: string) => crypto.createHash("sha256").update(seed).digest("hex");
 
+/**
+ * The chart cache of these runs (components/chart-fetch.ts): the mocked package step puts its "archive" there, as
+ * the program caches a packaged chart, and a prod run finds the staging archive there, as if fetched by digest.
+ */
+const chartCache = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-chart-cache-"));
+process.env.MIRADOR_CHART_CACHE = chartCache;
+process.on("exit", () => fs.rmSync(chartCache, { recursive: true, force: true }));
+
+function cacheChart(bytes: Buffer): string {
+    const hex = crypto.createHash("sha256").update(bytes).digest("hex");
+    fs.writeFileSync(path.join(chartCache, `sha256-${hex}.tgz`), bytes);
+    return hex;
+}
+
 /** Outputs of a local command, as the real step would print them. */
 function commandStdout(inputs: Record<string, any>): string {
     const create = String(inputs.create ?? "");
     const env = (inputs.environment ?? {}) as Record<string, string>;
     if (create.includes("helm package")) {
-        return `${env.DIST}/${env.NAME}-${env.VERSION}.tgz ${fakeHex(env.VERSION)}`;
+        // A new chart (its files are in the triggers) is a new archive, even at the same version.
+        const archive = Buffer.from(`chart ${env.NAME} ${env.VERSION} ${JSON.stringify(inputs.triggers)}`);
+        return `${env.DIST}/${env.NAME}-${env.VERSION}.tgz ${cacheChart(archive)}`;
     }
     if (create.includes("cosign verify")) {
         const digest = String(env.IMAGE ?? "").split("@")[1];
@@ -138,6 +156,10 @@ function mockState(args: pulumi.runtime.MockResourceArgs, stagingOutputs: Record
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const stagingOutputs = opts.stagingOutputs ?? {};
     const ownName = `organization/mirador-release/${opts.stack}`;
+    // The chart the staging stack published: in the cache, as prod would have fetched it.
+    if (typeof stagingOutputs.chartArchive === "string" && fs.existsSync(stagingOutputs.chartArchive)) {
+        cacheChart(fs.readFileSync(stagingOutputs.chartArchive));
+    }
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({

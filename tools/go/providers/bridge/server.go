@@ -241,7 +241,7 @@ func (s *Server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 		return nil, err
 	}
 	oldPlain, newPlain := plain(olds), plain(news)
-	changed := changedKeys(oldPlain, newPlain)
+	changed := withoutIgnored(changedKeys(oldPlain, newPlain), req.GetIgnoreChanges())
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 	}

@@ -30,6 +30,25 @@ func changedKeys(olds, news Values) []string {
 	return changed
 }
 
+// withoutIgnored drops the keys a resource's ignoreChanges names, as a provider's Diff must (the engine hands the
+// list to Diff, and a value the provider's Check derives, such as the docker image's contextDigest, is only
+// ignored there). Top-level keys only: "build.context" names a nested field, which none of the programs ignore.
+func withoutIgnored(changed, ignore []string) []string {
+	var kept []string
+	for _, k := range changed {
+		ignored := false
+		for _, i := range ignore {
+			if i == k {
+				ignored = true
+			}
+		}
+		if !ignored {
+			kept = append(kept, k)
+		}
+	}
+	return kept
+}
+
 // normalise treats an absent value, null, an empty map and an empty list alike.
 func normalise(v any) any {
 	switch t := v.(type) {

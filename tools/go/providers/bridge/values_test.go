@@ -19,3 +19,13 @@ func TestChangedKeys(t *testing.T) {
 		t.Fatalf("an empty map equals an absent value, got %v", got)
 	}
 }
+
+func TestWithoutIgnored(t *testing.T) {
+	changed := []string{"build", "contextDigest", "imageName"}
+	if got := withoutIgnored(changed, []string{"contextDigest"}); !reflect.DeepEqual(got, []string{"build", "imageName"}) {
+		t.Fatalf("an ignored key must not count as a change, got %v", got)
+	}
+	if got := withoutIgnored([]string{"contextDigest"}, []string{"contextDigest"}); len(got) != 0 {
+		t.Fatalf("only ignored changes are no change, got %v", got)
+	}
+}

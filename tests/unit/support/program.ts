@@ -88,6 +88,27 @@ const chartCache = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-chart-cache-")
 process.env.MIRADOR_CHART_CACHE = chartCache;
 process.on("exit", () => fs.rmSync(chartCache, { recursive: true, force: true }));
 
+/**
+ * While the program is built, ChartRelease asks helm and kubectl about the live release (its pending guard and the
+ * drift probe, read-only). Under mocks they must reach no cluster at all, whatever the ambient kubeconfig names: a
+ * kubeconfig whose only cluster is a loopback port nothing listens on (port 1) makes them fail at once, and a
+ * release they cannot see is "settled, no drift".
+ */
+const noCluster = path.join(chartCache, "no-cluster.kubeconfig");
+fs.writeFileSync(
+    noCluster,
+    [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{ name: none, cluster: { server: 'https://127.0.0.1:1' } }]",
+        "users: [{ name: none, user: { token: none } }]",
+        "contexts: [{ name: none, context: { cluster: none, user: none } }]",
+        "current-context: none",
+        "",
+    ].join("\n"),
+);
+process.env.KUBECONFIG = noCluster;
+
 function cacheChart(bytes: Buffer): string {
     const hex = crypto.createHash("sha256").update(bytes).digest("hex");
     fs.writeFileSync(path.join(chartCache, `sha256-${hex}.tgz`), bytes);

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Announcement } from "./components/announcement";
+import { AttestationCheck, requiredAttestations } from "./components/attestation-check";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
@@ -127,6 +128,7 @@ function canary(s: ReleaseSettings) {
         imageDigestRef: image.digestRef,
         imageDigest: image.digest,
         signatureVerified: image.signatureVerified,
+        attestations: image.attestations,
         chartArchive: chart.archive,
         chartDigest: chart.digest,
         releaseName: s.release.name,
@@ -150,12 +152,36 @@ async function production(s: ReleaseSettings) {
         tlogUpload: s.cosign.tlogUpload,
         trustedRoot: s.cosign.trustedRoot,
     });
+    // The digest's attestations (docs/attestations.md): SBOM and provenance before the gate judges, the gate's own
+    // attested verdict after it; missing, foreign-key or mismatching ones stop prod before the release changes.
+    const verifyArgs = {
+        imageRef: canaryFacts.imageDigestRef,
+        commit: s.source.commit,
+        publicKey: s.cosign.publicKey,
+        tlogUpload: s.cosign.tlogUpload,
+        trustedRoot: s.cosign.trustedRoot,
+        gateVerdictMaxAgeSeconds: s.attestations!.gateVerdictMaxAgeSeconds,
+    };
+    const required = requiredAttestations({ freshGateVerdict: true });
+    const supplyChain = new AttestationCheck(
+        "canary-attestations",
+        { ...verifyArgs, kinds: required.filter((k) => k !== "gate") },
+        { dependsOn: [signature] },
+    );
     // Nothing in production changes before the gate says promote; it judges each promoted digest once.
     const gate = new PromotionGate(
         "promotion-gate",
-        { policyConfig: rel(s.gateConfig!), digest: canaryFacts.imageDigest },
-        { dependsOn: [signature] },
+        {
+            policyConfig: rel(s.gateConfig!),
+            digest: canaryFacts.imageDigest,
+            attest: {
+                imageRef: canaryFacts.imageDigestRef,
+                cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
+            },
+        },
+        { dependsOn: [signature, supplyChain] },
     );
+    const verdict = new AttestationCheck("gate-verdict", { ...verifyArgs, kinds: ["gate"] }, { dependsOn: [gate] });
     const release = new ChartRelease(
         "production",
         {
@@ -176,7 +202,7 @@ async function production(s: ReleaseSettings) {
             description: gate.description,
             protect: true,
         },
-        { dependsOn: [signature, gate] },
+        { dependsOn: [signature, supplyChain, gate, verdict] },
     );
     const traffic = new TrafficSwitch(
         "traffic",
@@ -224,6 +250,7 @@ async function production(s: ReleaseSettings) {
                   digestRef: canaryFacts.imageDigestRef,
                   chartDigest: canaryFacts.chartDigest,
                   links: githubRelease ? [githubRelease.url] : [],
+                  commit: s.source.commit,
               },
               { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
           )
@@ -235,7 +262,9 @@ async function production(s: ReleaseSettings) {
         {
             dependsOn: [
                 signature,
+                supplyChain,
                 gate,
+                verdict,
                 release,
                 traffic,
                 tag,
@@ -258,6 +287,7 @@ async function production(s: ReleaseSettings) {
         deployedAt: release.deployedAt,
         canaryDeployedAt: canaryFacts.canaryDeployedAt,
         signatureVerified: signature.verified,
+        attestationsVerified: pulumi.all([supplyChain.verified, verdict.verified]).apply(([a, b]) => [...a, ...b]),
         githubRelease: githubRelease?.url,
     };
 }

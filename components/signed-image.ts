@@ -1,8 +1,10 @@
-// RELEASE-PROCESS.md step 3: build the image, push it, sign it by digest with cosign, verify the signature.
+// RELEASE-PROCESS.md step 3: build the image, push it, sign it by digest with cosign, verify the signature; then
+// attest the signed digest's SBOM and provenance with the same key (components/attestations.ts).
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { ImageAttestations } from "./attestations";
 import { waitFor } from "./naming";
 import { SignatureCheck } from "./signature-check";
 
@@ -40,10 +42,18 @@ export class SignedImage extends pulumi.ComponentResource {
     readonly digest: pulumi.Output<string>;
     /** True once cosign verified a signature for exactly this digest with the public key. */
     readonly signatureVerified: pulumi.Output<boolean>;
+    /** One line per attestation made on the digest (SBOM, provenance). */
+    readonly attestations: pulumi.Output<string[]>;
 
     constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:SignedImage", name, {}, opts);
 
+        // When the build began, for the provenance: taken again whenever the prebuild runs again.
+        const started = new command.local.Command(
+            `${name}-build-started`,
+            { create: "date -u +%Y-%m-%dT%H:%M:%SZ", triggers: [args.commit, args.tag] },
+            { parent: this, dependsOn: waitFor(opts) },
+        );
         const prebuild =
             args.prebuild === ""
                 ? undefined
@@ -54,7 +64,7 @@ export class SignedImage extends pulumi.ComponentResource {
                           environment: { SOURCE_DIR: args.sourceDir },
                           triggers: [args.commit, args.tag],
                       },
-                      { parent: this, dependsOn: waitFor(opts) },
+                      { parent: this, dependsOn: [started] },
                   );
 
         const image = new docker.Image(
@@ -70,7 +80,7 @@ export class SignedImage extends pulumi.ComponentResource {
                 registry: args.registry,
                 skipPush: false,
             },
-            { parent: this, dependsOn: prebuild ? [prebuild] : waitFor(opts) },
+            { parent: this, dependsOn: prebuild ? [prebuild] : [started] },
         );
         this.digestRef = image.repoDigest;
         this.digest = image.repoDigest.apply((ref) => ref.split("@")[1] ?? "");
@@ -102,10 +112,29 @@ export class SignedImage extends pulumi.ComponentResource {
         );
         this.signatureVerified = check.verified;
 
+        const attestations = new ImageAttestations(
+            `${name}-attestations`,
+            {
+                imageRef: image.repoDigest,
+                sourceDir: args.sourceDir,
+                commit: args.commit,
+                dockerfile: args.dockerfile,
+                context: args.context,
+                prebuild: args.prebuild,
+                platform: args.platform,
+                startedOn: started.stdout.apply((s) => s.trim()),
+                tag: args.tag,
+                cosign: args.cosign,
+            },
+            { parent: this, dependsOn: [check] },
+        );
+        this.attestations = attestations.summaries;
+
         this.registerOutputs({
             digestRef: this.digestRef,
             digest: this.digest,
             signatureVerified: this.signatureVerified,
+            attestations: this.attestations,
         });
     }
 }

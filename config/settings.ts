@@ -110,6 +110,8 @@ export interface ReleaseSettings {
     stagingStack?: string;
     /** Production only: the policy pack config whose slo-gate section the program's gate reads (absolute path). */
     gateConfig?: string;
+    /** Production only: what prod requires of the digest's attestations (docs/attestations.md). */
+    attestations?: { gateVerdictMaxAgeSeconds: number };
     /** Production only: the git remote that receives the tag. */
     gitRemote?: string;
     github?: GitHubSettings;

@@ -17,7 +17,16 @@ function fail(message) {
     process.exit(1);
 }
 
-for (const key of ["IMAGE", "SOURCE_DIR", "COMMIT", "DOCKERFILE", "CONTEXT", "STARTED_ON", "BUILDER_ID", "BUILD_TYPE"]) {
+for (const key of [
+    "IMAGE",
+    "SOURCE_DIR",
+    "COMMIT",
+    "DOCKERFILE",
+    "CONTEXT",
+    "STARTED_ON",
+    "BUILDER_ID",
+    "BUILD_TYPE",
+]) {
     if (!env[key]) {
         fail(`${key} must be set`);
     }
@@ -40,7 +49,10 @@ function treeDigest(dir) {
             if (entry.isDirectory()) {
                 walk(child);
             } else if (entry.isFile()) {
-                hash.update(child).update("\0").update(fs.readFileSync(path.join(dir, child))).update("\0");
+                hash.update(child)
+                    .update("\0")
+                    .update(fs.readFileSync(path.join(dir, child)))
+                    .update("\0");
             }
         }
     };

@@ -55,6 +55,9 @@ async function main() {
         await sandbox.start();
         say("first staging up (builds caches, not measured)");
         await sandbox.staging.up();
+        // The gate promotes only a canary that served enough requests over its soak (policy config minRequests).
+        say("traffic for the canary's soak (not measured)");
+        await sandbox.load(75, 10);
         say("first prod up (not measured)");
         await sandbox.prod.up();
 

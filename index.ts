@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Announcement } from "./components/announcement";
 import { AttestationCheck, requiredAttestations } from "./components/attestation-check";
+import { ImageAttestations } from "./components/attestations";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
@@ -64,6 +65,23 @@ function canary(s: ReleaseSettings) {
             cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
         },
         { dependsOn: [preflight] },
+    );
+    // The signed digest's SBOM and provenance, beside the chart and the canary (prod requires them).
+    const attestations = new ImageAttestations(
+        "image-attestations",
+        {
+            imageRef: image.digestRef,
+            sourceDir: rel(s.source.dir),
+            commit: s.source.commit,
+            dockerfile: s.image.dockerfile,
+            context: s.image.context,
+            prebuild: s.image.prebuild,
+            platform: s.image.platform,
+            startedOn: image.buildStartedOn,
+            tag: s.tag,
+            cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
+        },
+        { dependsOn: [image] },
     );
     const chart = new ChartPackage("chart", {
         chartDir: rel(s.source.chartDir),
@@ -128,7 +146,7 @@ function canary(s: ReleaseSettings) {
         imageDigestRef: image.digestRef,
         imageDigest: image.digest,
         signatureVerified: image.signatureVerified,
-        attestations: image.attestations,
+        attestations: attestations.summaries,
         chartArchive: chart.archive,
         chartDigest: chart.digest,
         releaseName: s.release.name,

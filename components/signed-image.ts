@@ -1,10 +1,10 @@
-// RELEASE-PROCESS.md step 3: build the image, push it, sign it by digest with cosign, verify the signature; then
-// attest the signed digest's SBOM and provenance with the same key (components/attestations.ts).
+// RELEASE-PROCESS.md step 3: build the image, push it, sign it by digest with cosign, verify the signature. The
+// signed digest's SBOM and provenance are attested beside it (components/attestations.ts, from index.ts), so that
+// the canary's release does not wait for them.
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ImageAttestations } from "./attestations";
 import { waitFor } from "./naming";
 import { SignatureCheck } from "./signature-check";
 
@@ -42,18 +42,19 @@ export class SignedImage extends pulumi.ComponentResource {
     readonly digest: pulumi.Output<string>;
     /** True once cosign verified a signature for exactly this digest with the public key. */
     readonly signatureVerified: pulumi.Output<boolean>;
-    /** One line per attestation made on the digest (SBOM, provenance). */
-    readonly attestations: pulumi.Output<string[]>;
+    /** When the build began (ISO-8601 UTC), for the provenance. */
+    readonly buildStartedOn: pulumi.Output<string>;
 
     constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:SignedImage", name, {}, opts);
 
-        // When the build began, for the provenance: taken again whenever the prebuild runs again.
+        // When the build began, for the provenance: taken again whenever the prebuild runs again, beside it.
         const started = new command.local.Command(
             `${name}-build-started`,
             { create: "date -u +%Y-%m-%dT%H:%M:%SZ", triggers: [args.commit, args.tag] },
             { parent: this, dependsOn: waitFor(opts) },
         );
+        this.buildStartedOn = started.stdout.apply((s) => s.trim());
         const prebuild =
             args.prebuild === ""
                 ? undefined
@@ -64,7 +65,7 @@ export class SignedImage extends pulumi.ComponentResource {
                           environment: { SOURCE_DIR: args.sourceDir },
                           triggers: [args.commit, args.tag],
                       },
-                      { parent: this, dependsOn: [started] },
+                      { parent: this, dependsOn: waitFor(opts) },
                   );
 
         const image = new docker.Image(
@@ -80,7 +81,7 @@ export class SignedImage extends pulumi.ComponentResource {
                 registry: args.registry,
                 skipPush: false,
             },
-            { parent: this, dependsOn: prebuild ? [prebuild] : [started] },
+            { parent: this, dependsOn: prebuild ? [prebuild] : waitFor(opts) },
         );
         this.digestRef = image.repoDigest;
         this.digest = image.repoDigest.apply((ref) => ref.split("@")[1] ?? "");
@@ -112,29 +113,11 @@ export class SignedImage extends pulumi.ComponentResource {
         );
         this.signatureVerified = check.verified;
 
-        const attestations = new ImageAttestations(
-            `${name}-attestations`,
-            {
-                imageRef: image.repoDigest,
-                sourceDir: args.sourceDir,
-                commit: args.commit,
-                dockerfile: args.dockerfile,
-                context: args.context,
-                prebuild: args.prebuild,
-                platform: args.platform,
-                startedOn: started.stdout.apply((s) => s.trim()),
-                tag: args.tag,
-                cosign: args.cosign,
-            },
-            { parent: this, dependsOn: [check] },
-        );
-        this.attestations = attestations.summaries;
-
         this.registerOutputs({
             digestRef: this.digestRef,
             digest: this.digest,
             signatureVerified: this.signatureVerified,
-            attestations: this.attestations,
+            buildStartedOn: this.buildStartedOn,
         });
     }
 }

@@ -6,6 +6,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Announcement } from "./components/announcement";
+import { AttestationCheck, AttestationCheckArgs, requiredAttestations } from "./components/attestation-check";
+import { ImageAttestations } from "./components/attestations";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
 import { GitHubRelease } from "./components/github-release";
@@ -69,6 +71,23 @@ function canary(s: ReleaseSettings) {
         },
         { dependsOn: [preflight] },
     );
+    // The signed digest's SBOM and provenance, beside the chart and the canary (prod requires them).
+    const attestations = new ImageAttestations(
+        "image-attestations",
+        {
+            imageRef: image.digestRef,
+            sourceDir: rel(s.source.dir),
+            commit: s.source.commit,
+            dockerfile: s.image.dockerfile,
+            context: s.image.context,
+            prebuild: s.image.prebuild,
+            platform: s.image.platform,
+            startedOn: image.buildStartedOn,
+            tag: s.tag,
+            cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
+        },
+        { dependsOn: [image] },
+    );
     const chart = new ChartPackage("chart", {
         chartDir: rel(s.source.chartDir),
         chartName: readChart(s.source.chartDir).name,
@@ -101,6 +120,7 @@ function canary(s: ReleaseSettings) {
         imageDigestRef: image.digestRef,
         imageDigest: image.digest,
         signatureVerified: image.signatureVerified,
+        attestations: attestations.summaries,
         chartArchive: chart.archive,
         chartDigest: chart.digest,
         // Where prod fetches the chart by digest (config/promotion.ts): prod never needs this clone's dist/.
@@ -153,6 +173,29 @@ function canaryRelease(s: ReleaseSettings, image: SignedImage, chart: ChartPacka
     return { release, smoke };
 }
 
+/** The SLO gate on the promoted digest, and the check of the verdict it attested (a promotion, not a rollback). */
+function promotionGate(
+    s: ReleaseSettings,
+    deployed: { imageDigest: string; imageDigestRef: string },
+    after: pulumi.Resource[],
+    verifyArgs: Omit<AttestationCheckArgs, "kinds">,
+) {
+    const gate = new PromotionGate(
+        "promotion-gate",
+        {
+            policyConfig: rel(s.gateConfig!),
+            digest: deployed.imageDigest,
+            attest: {
+                imageRef: deployed.imageDigestRef,
+                cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
+            },
+        },
+        { dependsOn: after },
+    );
+    const verdict = new AttestationCheck("gate-verdict", { ...verifyArgs, kinds: ["gate"] }, { dependsOn: [gate] });
+    return { gate, verdict };
+}
+
 /**
  * prod: the canary's digest and chart → verify → SLO gate → prod ChartRelease → TrafficSwitch(100 %) → tag →
  * release → announce. The Helm release and the routing are protected: `pulumi destroy` refuses (README).
@@ -170,16 +213,27 @@ async function production(s: ReleaseSettings) {
         tlogUpload: s.cosign.tlogUpload,
         trustedRoot: s.cosign.trustedRoot,
     });
-    // Nothing in production changes before the gate says promote; it judges each promoted digest once. A rollback
-    // returns to a digest the gate promoted before: it runs no gate, and its Helm description says so.
-    const gate =
-        target.rollback === undefined
-            ? new PromotionGate(
-                  "promotion-gate",
-                  { policyConfig: rel(s.gateConfig!), digest: deployed.imageDigest },
-                  { dependsOn: [signature] },
-              )
-            : undefined;
+    // The digest's attestations (docs/attestations.md): SBOM and provenance before the gate judges, the gate's own
+    // attested verdict after it; missing, foreign-key or mismatching ones stop prod before the release changes. A
+    // rollback returns to a digest the gate promoted before: its signature and provenance are verified again, and
+    // it runs no gate and needs no fresh verdict (its Helm description says why).
+    const verifyArgs = {
+        imageRef: deployed.imageDigestRef,
+        commit: deployed.commit,
+        publicKey: s.cosign.publicKey,
+        tlogUpload: s.cosign.tlogUpload,
+        trustedRoot: s.cosign.trustedRoot,
+        gateVerdictMaxAgeSeconds: s.attestations!.gateVerdictMaxAgeSeconds,
+    };
+    const required = requiredAttestations({ freshGateVerdict: target.rollback === undefined });
+    const supplyChain = new AttestationCheck(
+        "canary-attestations",
+        { ...verifyArgs, kinds: required.filter((k) => k !== "gate") },
+        { dependsOn: [signature] },
+    );
+    // Nothing in production changes before the gate says promote; it judges each promoted digest once.
+    const judged =
+        target.rollback === undefined ? promotionGate(s, deployed, [signature, supplyChain], verifyArgs) : undefined;
     const release = new ChartRelease(
         "production",
         {
@@ -198,10 +252,10 @@ async function production(s: ReleaseSettings) {
             kubeconfig: s.kubernetes.kubeconfig,
             kubeContext: s.kubernetes.context,
             provider,
-            description: gate?.description ?? target.rollback!.reason,
+            description: judged?.gate.description ?? target.rollback!.reason,
             protect: true,
         },
-        { dependsOn: gate ? [signature, gate] : [signature] },
+        { dependsOn: [signature, supplyChain, ...(judged ? [judged.gate, judged.verdict] : [])] },
     );
     const traffic = new TrafficSwitch(
         "traffic",
@@ -249,6 +303,7 @@ async function production(s: ReleaseSettings) {
                   digestRef: promoted.imageDigestRef,
                   chartDigest: promoted.chartDigest,
                   links: githubRelease ? [githubRelease.url] : [],
+                  commit: promoted.commit,
               },
               { dependsOn: githubRelease ? [tag, githubRelease] : [tag] },
           )
@@ -274,10 +329,12 @@ async function production(s: ReleaseSettings) {
         {
             dependsOn: [
                 signature,
+                supplyChain,
+                ...(judged ? [judged.gate, judged.verdict] : []),
                 release,
                 traffic,
                 tag,
-                ...[gate, githubRelease, announcement, rollbackMessage].filter((r) => r !== undefined),
+                ...[githubRelease, announcement, rollbackMessage].filter((r) => r !== undefined),
             ],
         },
     );
@@ -296,6 +353,9 @@ async function production(s: ReleaseSettings) {
         deployedAt: release.deployedAt,
         canaryDeployedAt: target.canaryDeployedAt,
         signatureVerified: signature.verified,
+        attestationsVerified: pulumi
+            .all([supplyChain.verified, judged?.verdict.verified ?? []])
+            .apply(([a, b]) => [...a, ...b]),
         githubRelease: githubRelease?.url,
         releases: target.releases,
         rollback: target.rollback,

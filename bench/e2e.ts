@@ -3,7 +3,8 @@
 //   - a no-op pulumi up of local-staging, median of N
 //   - a staging release (a new version: every step runs) through the program, and the same steps typed as plain
 //     shell commands from RELEASE-PROCESS.md (bench/manual-staging.sh), interleaved, medians and their ratio: the
-//     program's orchestration overhead.
+//     program's orchestration overhead. Both attest the signed digest (SBOM, provenance);
+//   - what attesting adds to the staging release: the two attest steps alone, on the program's digest.
 // Prints figures; asserts nothing. BENCH_RUNS (default 3) sets N.
 import * as path from "path";
 import { ReleaseSandbox } from "../tests/support/release-sandbox";
@@ -22,6 +23,30 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
     return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** staging's two attest steps (components/steps/attest-image.sh) once more on the digest it just released. */
+async function attestAgain(sandbox: ReleaseSandbox, version: string): Promise<void> {
+    const outputs = await sandbox.staging.outputs();
+    const i = sandbox.infra;
+    const env = {
+        IMAGE: String(outputs.imageDigestRef.value),
+        COSIGN_KEY: i.MIRADOR_COSIGN_KEY,
+        COSIGN_PASSWORD: sandbox.cosignPassword,
+        COSIGN_TLOG_UPLOAD: "false",
+        SOURCE_DIR: i.MIRADOR_SOURCE_DIR,
+        COMMIT: String(outputs.commit.value),
+        DOCKERFILE: "Dockerfile",
+        CONTEXT: ".",
+        PREBUILD: "make build",
+        STARTED_ON: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        BUILDER_ID: "https://github.com/miradorstack/mirador-release/bench",
+        BUILD_TYPE: "https://github.com/miradorstack/mirador-release/blob/main/docs/attestations.md#build-v1",
+        INVOCATION_ID: `bench/v${version}`,
+    };
+    const step = path.join(repoRoot, "components", "steps", "attest-image.sh");
+    await sandbox.run("bash", [step], { ...env, KIND: "sbom" });
+    await sandbox.run("bash", [step], { ...env, KIND: "provenance" });
+}
+
 async function main() {
     const sandbox = new ReleaseSandbox();
     const say = (s: string) => process.stderr.write(`[bench:e2e] ${s}\n`);
@@ -30,6 +55,9 @@ async function main() {
         await sandbox.start();
         say("first staging up (builds caches, not measured)");
         await sandbox.staging.up();
+        // The gate promotes only a canary that served enough requests over its soak (policy config minRequests).
+        say("traffic for the canary's soak (not measured)");
+        await sandbox.load(75, 10);
         say("first prod up (not measured)");
         await sandbox.prod.up();
 
@@ -39,6 +67,7 @@ async function main() {
             "no-op up local-staging": [],
             "staging release, program": [],
             "staging release, shell": [],
+            "attesting (SBOM+provenance)": [],
         };
         // Previews and the no-op up first, while the source, the config and both stacks agree: a release bumps
         // the source, after which the prod stack (still at the promoted version) no longer validates.
@@ -53,7 +82,9 @@ async function main() {
             const programVersion = `0.5.${2 * i}`;
             sandbox.bumpSource(programVersion);
             await sandbox.configure(sandbox.staging, { version: programVersion });
-            figures["staging release, program"].push(await timed(() => sandbox.staging.up()));
+            const up = await timed(() => sandbox.staging.up());
+            figures["staging release, program"].push(up);
+            figures["attesting (SBOM+provenance)"].push(await timed(() => attestAgain(sandbox, programVersion)));
 
             const shellVersion = `0.5.${2 * i + 1}`;
             sandbox.bumpSource(shellVersion);

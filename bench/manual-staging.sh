@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RELEASE-PROCESS.md steps 1 and 3-5 as a release engineer types them, for bench/e2e.ts to time against
+# RELEASE-PROCESS.md steps 1 and 3-5 (with the attestations of docs/attestations.md) as a release engineer types them, for bench/e2e.ts to time against
 # `pulumi up -s local-staging` on the same infrastructure. Not used by the program.
 # Env: SOURCE_DIR, REGISTRY, TAG, COSIGN_KEY, COSIGN_PUBLIC_KEY, COSIGN_PASSWORD, TRUSTED_ROOT, KUBECONFIG,
 # NAMESPACE, RELEASE, DIST, GRPC_PORT, METRICS_PORT, PROMETHEUS_URL, PROJECT_DIR (for the cache-hit-rate check).
@@ -10,6 +10,7 @@ image="$REGISTRY/mirador-rca:$TAG"
 make -C "$SOURCE_DIR" --no-print-directory verify >/dev/null
 
 # 3. build, push, sign, verify
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 make -C "$SOURCE_DIR" --no-print-directory build >/dev/null
 docker build --network host -q -t "$image" "$SOURCE_DIR" >/dev/null
 docker push -q "$image" >/dev/null
@@ -17,6 +18,19 @@ digest=$(crane digest "$image")
 ref="$REGISTRY/mirador-rca@$digest"
 cosign sign --yes --key "$COSIGN_KEY" --tlog-upload=false "$ref" >/dev/null 2>&1
 cosign verify --key "$COSIGN_PUBLIC_KEY" --insecure-ignore-tlog=true --trusted-root="$TRUSTED_ROOT" "$ref" >/dev/null 2>&1
+
+# 3b. attest the signed digest with the same key: its SBOM (syft, SPDX JSON) and the build's SLSA provenance
+predicates=$(mktemp -d)
+trap 'rm -rf "$predicates"' EXIT
+SYFT_CHECK_FOR_APP_UPDATE=false syft scan "registry:$ref" --quiet --output "spdx-json=$predicates/sbom.json"
+cosign attest --yes --key "$COSIGN_KEY" --tlog-upload=false --type spdxjson --predicate "$predicates/sbom.json" \
+  "$ref" >/dev/null 2>&1
+IMAGE="$ref" SOURCE_DIR="$SOURCE_DIR" COMMIT="$(git -C "$SOURCE_DIR" rev-parse HEAD)" DOCKERFILE=Dockerfile CONTEXT=. \
+  PREBUILD="make build" STARTED_ON="$started" BUILDER_ID=https://github.com/miradorstack/mirador-release/bench \
+  BUILD_TYPE=https://github.com/miradorstack/mirador-release/blob/main/docs/attestations.md#build-v1 \
+  node "$PROJECT_DIR/components/steps/provenance.js" >"$predicates/provenance.json"
+cosign attest --yes --key "$COSIGN_KEY" --tlog-upload=false --type slsaprovenance1 \
+  --predicate "$predicates/provenance.json" "$ref" >/dev/null 2>&1
 
 # 4. chart
 chart="$SOURCE_DIR/charts/mirador-rca"

@@ -1,6 +1,7 @@
 // RELEASE-PROCESS.md step 7: "Post release summary in #mirador-release Slack channel".
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { attestationLines } from "./attestation-notes";
 import { waitFor } from "./naming";
 
 export interface AnnouncementArgs {
@@ -12,6 +13,8 @@ export interface AnnouncementArgs {
     chartDigest: pulumi.Input<string>;
     /** Links to show (GitHub release page); may be empty. */
     links: pulumi.Input<string>[];
+    /** The released commit: the message then lists the digest's attestations and how to verify them. */
+    commit?: string;
 }
 
 /** The Slack message. Internal. Exported for testing. */
@@ -21,11 +24,17 @@ export function announcementPayload(a: {
     digestRef: string;
     chartDigest: string;
     links: string[];
+    commit?: string;
 }) {
+    const attestations =
+        a.commit === undefined
+            ? []
+            : ["• attestations (verify with the release's public key):", ...attestationLines(a.digestRef, a.commit)];
     const lines = [
         `:rocket: *mirador-rca ${a.tag}* is in production`,
         `• image \`${a.digestRef}\` (cosign-verified)`,
         `• chart \`${a.chartDigest}\``,
+        ...attestations,
         ...a.links.filter((l) => l !== "").map((l) => `• ${l}`),
     ];
     return { text: lines.join("\n") };
@@ -43,7 +52,14 @@ export class Announcement extends pulumi.ComponentResource {
             .all([args.digestRef, args.chartDigest, pulumi.all(args.links)])
             .apply(([digestRef, chartDigest, links]) =>
                 JSON.stringify(
-                    announcementPayload({ version: args.version, tag: args.tag, digestRef, chartDigest, links }),
+                    announcementPayload({
+                        version: args.version,
+                        tag: args.tag,
+                        digestRef,
+                        chartDigest,
+                        links,
+                        commit: args.commit,
+                    }),
                 ),
             );
         new command.local.Command(

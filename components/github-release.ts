@@ -3,6 +3,7 @@
 import * as command from "@pulumi/command";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { attestationLines } from "./attestation-notes";
 import { waitFor } from "./naming";
 
 export interface GitHubReleaseArgs {
@@ -21,8 +22,15 @@ export interface GitHubReleaseArgs {
     apiUrl?: string;
 }
 
-/** The release notes: the CHANGELOG section, then the artifacts by digest. Internal. Exported for testing. */
-export function releaseBody(changelog: string, digestRef: string, chartDigest: string): string {
+/**
+ * The release notes: the CHANGELOG section, then the artifacts by digest, then (given the commit) the digest's
+ * attestations and how to verify them. Internal. Exported for testing.
+ */
+export function releaseBody(changelog: string, digestRef: string, chartDigest: string, commit?: string): string {
+    const attestations =
+        commit === undefined
+            ? []
+            : ["", "## Attestations (cosign, same key)", "", ...attestationLines(digestRef, commit)];
     return [
         changelog.trim(),
         "",
@@ -30,6 +38,7 @@ export function releaseBody(changelog: string, digestRef: string, chartDigest: s
         "",
         `- Image: \`${digestRef}\` (signed with cosign; verify with \`cosign verify --key mirador-rca.pub ${digestRef}\`)`,
         `- Helm chart: \`${chartDigest}\``,
+        ...attestations,
     ].join("\n");
 }
 
@@ -55,7 +64,7 @@ export class GitHubRelease extends pulumi.ComponentResource {
                 name: `mirador-rca ${args.tag}`,
                 body: pulumi
                     .all([args.digestRef, args.chartDigest])
-                    .apply(([ref, chart]) => releaseBody(args.changelog, ref, chart)),
+                    .apply(([ref, chart]) => releaseBody(args.changelog, ref, chart, args.commit)),
                 prerelease: args.prerelease,
                 draft: false,
             },

@@ -1,4 +1,6 @@
-// RELEASE-PROCESS.md step 3: build the image, push it, sign it by digest with cosign, verify the signature.
+// RELEASE-PROCESS.md step 3: build the image, push it, sign it by digest with cosign, verify the signature. The
+// signed digest's SBOM and provenance are attested beside it (components/attestations.ts, from index.ts), so that
+// the canary's release does not wait for them.
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,10 +42,19 @@ export class SignedImage extends pulumi.ComponentResource {
     readonly digest: pulumi.Output<string>;
     /** True once cosign verified a signature for exactly this digest with the public key. */
     readonly signatureVerified: pulumi.Output<boolean>;
+    /** When the build began (ISO-8601 UTC), for the provenance. */
+    readonly buildStartedOn: pulumi.Output<string>;
 
     constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:SignedImage", name, {}, opts);
 
+        // When the build began, for the provenance: taken again whenever the prebuild runs again, beside it.
+        const started = new command.local.Command(
+            `${name}-build-started`,
+            { create: "date -u +%Y-%m-%dT%H:%M:%SZ", triggers: [args.commit, args.tag] },
+            { parent: this, dependsOn: waitFor(opts) },
+        );
+        this.buildStartedOn = started.stdout.apply((s) => s.trim());
         const prebuild =
             args.prebuild === ""
                 ? undefined
@@ -115,6 +126,7 @@ export class SignedImage extends pulumi.ComponentResource {
             digestRef: this.digestRef,
             digest: this.digest,
             signatureVerified: this.signatureVerified,
+            buildStartedOn: this.buildStartedOn,
         });
     }
 }

@@ -45,9 +45,10 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     },
     cosign: {
         scope: "all",
-        fields: { key: "canary", publicKey: "all", tlogUpload: "all", trustedRoot: "all" },
+        // Production signs too: it attests the gate's verdict on the digest it promotes (docs/attestations.md).
+        fields: { key: "all", publicKey: "all", tlogUpload: "all", trustedRoot: "all" },
     },
-    cosignPassword: { scope: "canary" },
+    cosignPassword: { scope: "all" },
     preflight: { scope: "canary", fields: { commands: "canary" } },
     smoke: { scope: "canary", fields: { endpoint: "canary", plaintext: "canary", cacheHitRateFloor: "canary" } },
     chartRegistry: { scope: "canary" },
@@ -56,6 +57,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     stagingStack: { scope: "production" },
     rollback: { scope: "production" },
     gate: { scope: "production" },
+    attestations: { scope: "production", fields: { gateVerdictMaxAgeMinutes: "production" } },
     gitRemote: { scope: "production" },
     github: {
         scope: "production",

@@ -114,6 +114,8 @@ export interface ReleaseSettings {
     rollback?: string;
     /** Production only: the policy pack config whose slo-gate section the program's gate reads (absolute path). */
     gateConfig?: string;
+    /** Production only: what prod requires of the digest's attestations (docs/attestations.md). */
+    attestations?: { gateVerdictMaxAgeSeconds: number };
     /** Production only: the git remote that receives the tag. */
     gitRemote?: string;
     github?: GitHubSettings;

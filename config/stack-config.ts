@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkCanaryLabels, checkGitHubRemote, checkTrafficWeight } from "./cross-checks";
+import { readAttestations } from "./attestation-settings";
 import { loadGateConfig } from "./gate-setting";
 import { checkKnownKeys } from "./known-keys";
 import { ConfigSource, Reader } from "./reader";
@@ -164,8 +165,12 @@ function readCosign(r: Reader, ctx: LoadContext, role: Role): CosignSettings {
     const cosignKey = r.field(cosign, "cosign", "key");
     const cosignPub = r.field(cosign, "cosign", "publicKey");
     const trustedRoot = r.field(cosign, "cosign", "trustedRoot");
-    if (role === "canary" && cosignKey === undefined) {
-        p.add("cosign.key", "is not set (set it with: pulumi config set --path cosign.key ~/.cosign/mirador-rca.key)");
+    if (cosignKey === undefined) {
+        const why = role === "canary" ? "" : "production attests the gate's verdict with the release's key; ";
+        p.add(
+            "cosign.key",
+            `is not set (${why}set it with: pulumi config set --path cosign.key ~/.cosign/mirador-rca.key)`,
+        );
     }
     if (cosignPub === undefined) {
         p.add(
@@ -174,9 +179,9 @@ function readCosign(r: Reader, ctx: LoadContext, role: Role): CosignSettings {
         );
     }
     return {
-        key: cosignKey === undefined || role !== "canary" ? "" : keyRef(r, ctx, "cosign.key", cosignKey),
+        key: cosignKey === undefined ? "" : keyRef(r, ctx, "cosign.key", cosignKey),
         publicKey: cosignPub === undefined ? "" : keyRef(r, ctx, "cosign.publicKey", cosignPub),
-        password: r.secret("cosignPassword", role === "canary", "the password of the cosign signing key"),
+        password: r.secret("cosignPassword", true, "the password of the cosign signing key"),
         tlogUpload: r.flag(cosign, "cosign", "tlogUpload", true),
         trustedRoot:
             trustedRoot === undefined
@@ -253,6 +258,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
         loadProduction(r, settings);
         checkGitHubRemote(r, settings.github, gitRemote ?? "origin", remote?.url);
         settings.gateConfig = loadGateConfig(r, ctx.projectDir);
+        settings.attestations = readAttestations(r);
     }
     r.problems.throwIfAny();
     return settings;

@@ -1,4 +1,5 @@
-// `npm run gate -- --prometheus-url URL [--config FILE] [--canary-since ISO-8601] [--canary-digest D] [--json]`
+// `npm run gate -- --prometheus-url URL [--config FILE] [--canary-since ISO-8601] [--canary-digest D] [--json]
+//   [--verdict-predicate FILE]`
 // Exit 0: promote. Exit 1: do not promote (any check not passing, Prometheus unreachable or failing).
 // Exit 2: bad usage or bad config, with the reason.
 import * as fs from "fs";
@@ -17,9 +18,10 @@ import {
 import { runGate } from "./evaluate";
 import { normalisePrometheusUrl } from "./prometheus";
 import { renderJson, renderTable } from "./report";
+import { verdictPredicate } from "./verdict-attestation";
 
 export const USAGE = `usage: npm run gate -- --prometheus-url URL [--config FILE] [--canary-since ISO-8601]
-                        [--canary-digest sha256:<64 hex>] [--json]
+                        [--canary-digest sha256:<64 hex>] [--json] [--verdict-predicate FILE]
        npm run gate -- --policy-pack-config FILE [--prometheus-url URL] [...]
 
 Decides whether the canary may be promoted to production (docs/gate.md).
@@ -31,6 +33,9 @@ Decides whether the canary may be promoted to production (docs/gate.md).
   --canary-since TIME    when the canary started, e.g. 2026-11-23T21:00:00Z (default: its first build_info sample)
   --canary-digest D      the digest the canary runs (default: the one it reports now)
   --json                 print {"decision", "checks": [...]} instead of a table
+  --verdict-predicate FILE
+                         also write the verdict as the gate-verdict predicate that production attests
+                         (docs/attestations.md)
 Exit status: 0 promote, 1 do not promote, 2 bad usage or config.`;
 
 export interface CliOptions {
@@ -41,6 +46,8 @@ export interface CliOptions {
     canarySince?: Date;
     canaryDigest?: string;
     json: boolean;
+    /** Where to write the verdict as an attestation predicate (docs/attestations.md). */
+    verdictPredicate?: string;
 }
 
 /** Parses the command line; null means --help. Throws a ConfigError for bad usage. */
@@ -58,6 +65,7 @@ export function parseCli(argv: string[]): CliOptions | null {
                 "canary-since": { type: "string" },
                 "canary-digest": { type: "string" },
                 json: { type: "boolean", default: false },
+                "verdict-predicate": { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
         }));
@@ -94,6 +102,7 @@ export function parseCli(argv: string[]): CliOptions | null {
                 ? (checkField("--canary-digest", GATE_FIELDS.canaryDigest, digest) as string)
                 : undefined,
         json: values.json === true,
+        verdictPredicate: values["verdict-predicate"] as string | undefined,
     };
 }
 
@@ -169,7 +178,12 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
         return 2;
     }
     try {
-        const decision = await runGate(opts.prometheusUrl, config);
+        const now = new Date();
+        const decision = await runGate(opts.prometheusUrl, config, now);
+        if (opts.verdictPredicate !== undefined) {
+            const facts = { prometheusUrl: opts.prometheusUrl, digest: config.canaryDigest, now };
+            fs.writeFileSync(opts.verdictPredicate, JSON.stringify(verdictPredicate(decision, facts), null, 2) + "\n");
+        }
         out(opts.json ? renderJson(decision) : renderTable(decision));
         return decision.decision === "promote" ? 0 : 1;
     } catch (e) {

@@ -1,6 +1,7 @@
 // From a preview's events to the plan's files: the full Markdown, the comment-sized Markdown and, for production,
 // the chart of the canary's soak.
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { attestationsForPlan, cosignProbe } from "./attestations-plan";
 import { reduceEvents } from "./events";
 import { GateDeps, gateForPlan } from "./gate-plan";
 import { FULL, GateView, renderPlan } from "./markdown";
@@ -43,6 +44,7 @@ export async function buildPlan(input: PlanInput, deps: GateDeps): Promise<PlanO
     } else if (summary.role === "production") {
         const outcome = await gateForPlan(facts, input.policyConfigs, deps);
         gate = outcome.svg === undefined ? outcome.view : { ...outcome.view, chart: input.chartRef };
+        gate.attestations = await attestationsForPlan(facts, deps.probeAttestation ?? cosignProbe);
         svg = outcome.svg;
     }
     const full = renderPlan(facts, summary, gate, FULL).markdown;

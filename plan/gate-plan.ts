@@ -6,6 +6,7 @@ import { DIGEST_PATTERN } from "../gate/config";
 import { ClientFactory, httpClient, runGate } from "../gate/evaluate";
 import { loadSloSpec } from "../gate/spec";
 import { parsePolicyConfig, PolicyConfig, SLO_GATE_FIELDS } from "../policy/config";
+import type { AttestationProbe } from "./attestations-plan";
 import { canaryChart, httpRangeQuery, RangeQuery } from "./canary-chart";
 import { Marker, PlanValue, PreviewFacts } from "./events";
 import type { GateView } from "./markdown";
@@ -51,6 +52,8 @@ export interface GateOutcome {
 
 export interface GateDeps {
     now: Date;
+    /** `cosign verify-attestation` for the plan's attestations section (default: the cosign on PATH). */
+    probeAttestation?: AttestationProbe;
     makeClient: ClientFactory;
     rangeQuery: (url: string, timeoutMs: number) => RangeQuery;
 }

@@ -4,6 +4,7 @@
 import { GateDecision } from "../gate/checks";
 import { PlanValue, PreviewFacts } from "./events";
 import { ABSENT_TEXT, cell, code, plural, table, valueText } from "./format";
+import { AttestationsView, renderAttestations } from "./attestations-plan";
 import { renderGate } from "./gate-section";
 import { HELM_RELEASE, HelmReleasePlan, PlanSummary } from "./summary";
 
@@ -40,6 +41,8 @@ export interface GateView {
     chart?: string;
     /** Why there is no chart (Prometheus refused the range queries, say). */
     chartError?: string;
+    /** The digest's attestations and which prod requires (docs/attestations.md). */
+    attestations?: AttestationsView;
 }
 
 export interface Rendered {
@@ -261,6 +264,7 @@ export function renderPlan(
     ];
     if (s.role === "production") {
         parts.push(renderGate(gate, o.gateQueries, cuts));
+        parts.push(renderAttestations(gate?.attestations));
     }
     if (facts.errors.length > 0) {
         parts.push(errors(facts, o));

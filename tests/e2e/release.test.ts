@@ -182,7 +182,7 @@ describe("a release through the real engine", function () {
 
     it("4. an image whose signature does not verify with the configured key blocks prod", async () => {
         await sandbox.configure(sandbox.prod, {
-            cosign: { ...sandbox.cosignSettings(false), publicKey: sandbox.otherPublicKey() },
+            cosign: { ...sandbox.cosignSettings(true), publicKey: sandbox.otherPublicKey() },
         });
         await assert.rejects(
             sandbox.prod.up({ onOutput: log, policyPacks: [policyPack], policyPackConfigs: [policyConfig] }),
@@ -190,7 +190,7 @@ describe("a release through the real engine", function () {
         );
         assert.strictEqual(helmRevision("mirador-prod", "mirador-rca"), 1, "the release was not touched");
         assert.strictEqual(sandbox.slackMessages().length, 1);
-        await sandbox.configure(sandbox.prod, { cosign: sandbox.cosignSettings(false) });
+        await sandbox.configure(sandbox.prod, { cosign: sandbox.cosignSettings(true) });
     });
 
     it("5. a version bump changes the canary's steps in staging and, in prod, exactly the promotion's steps", async () => {
@@ -219,7 +219,10 @@ describe("a release through the real engine", function () {
         log(`prod plan:\n  ${prodPlan.join("\n  ")}\n`);
         assert.deepStrictEqual(prodPlan, [
             "replace announcement-slack",
+            "replace canary-attestations-provenance",
+            "replace canary-attestations-sbom",
             "replace canary-signature-verify",
+            "replace gate-verdict-gate",
             "replace production-deployed-at",
             "replace production-pending-guard",
             "replace production-rollout-pods-ready",

@@ -314,7 +314,9 @@ export class ReleaseSandbox {
             sourceDir: i.MIRADOR_SOURCE_DIR,
             stagingStack: "organization/mirador-release/local-staging",
             image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca` },
-            cosign: this.cosignSettings(false),
+            // prod signs too: it attests the gate's verdict (docs/attestations.md).
+            cosign: this.cosignSettings(true),
+            cosignPassword: new Secret(this.cosignPassword),
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
             helm: { values: this.nodeValues(this.ports.prodGrpc, this.ports.prodMetrics) },

@@ -152,7 +152,7 @@ describe("stack config", () => {
     it("refuses a missing GitHub token and Slack webhook in production, all at once", () => {
         const values = { ...prodConfig(src), githubToken: undefined, slackWebhookUrl: undefined };
         assert.throws(
-            () => load(values, [], "prod"),
+            () => load(values, ["cosignPassword"], "prod"),
             (e: ConfigError) => {
                 assert.deepStrictEqual(e.problems, [
                     "Pulumi.prod.yaml: mirador-release:githubToken is not set: the GitHub token that creates the release and closes the milestone (set it with: pulumi config set --secret githubToken <value>)",
@@ -247,9 +247,14 @@ describe("stack config", () => {
                 "Pulumi.prod.yaml: mirador-release:smoke is a setting of canary stacks (staging), but this stack's role is production: it would be ignored (remove it: pulumi config rm smoke)",
             ],
             [
-                "a signing key on a production stack",
-                (c) => ({ ...c, cosign: { ...(c.cosign as object), key: "~/.cosign/mirador-rca.key" } }),
-                "Pulumi.prod.yaml: mirador-release:cosign.key is a setting of canary stacks (staging), but this stack's role is production: it would be ignored (remove it: pulumi config rm --path cosign.key)",
+                "a production stack without the signing key that attests the gate's verdict",
+                (c) => ({ ...c, cosign: { ...(c.cosign as object), key: undefined } }),
+                "Pulumi.prod.yaml: mirador-release:cosign.key is not set (production attests the gate's verdict with the release's key; set it with: pulumi config set --path cosign.key ~/.cosign/mirador-rca.key)",
+            ],
+            [
+                "a gate verdict age that is not a whole number of minutes",
+                (c) => ({ ...c, attestations: { gateVerdictMaxAgeMinutes: "1h" } }),
+                'Pulumi.prod.yaml: mirador-release:attestations.gateVerdictMaxAgeMinutes is "1h", expected a whole number from 1 to 10080 (default 60)',
             ],
         ];
         for (const [what, change, message] of prod) {
@@ -257,6 +262,20 @@ describe("stack config", () => {
                 assert.strictEqual(problemOf(change(prodConfig(src)), prodSecrets, "prod"), message);
             });
         }
+
+        it("refuses the gate verdict age on a staging stack", () => {
+            const values = { ...stagingConfig(src), attestations: { gateVerdictMaxAgeMinutes: 30 } };
+            assert.strictEqual(
+                problemOf(values, stagingSecrets, "staging"),
+                "Pulumi.staging.yaml: mirador-release:attestations is a setting of production stacks (prod), but this stack's role is canary: it would be ignored (remove it: pulumi config rm attestations)",
+            );
+        });
+
+        it("reads the gate verdict's maximum age in minutes, one hour by default", () => {
+            assert.strictEqual(load(prodConfig(src), prodSecrets, "prod").attestations?.gateVerdictMaxAgeSeconds, 3600);
+            const values = { ...prodConfig(src), attestations: { gateVerdictMaxAgeMinutes: 15 } };
+            assert.strictEqual(load(values, prodSecrets, "prod").attestations?.gateVerdictMaxAgeSeconds, 900);
+        });
 
         it("knows exactly the keys Pulumi.yaml declares", () => {
             const project = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
@@ -288,7 +307,7 @@ describe("stack config", () => {
         });
 
         it("takes the empty defaults Pulumi.yaml declares for the other role's keys as unset", () => {
-            const s = load({ ...prodConfig(src), canary: {}, smoke: {}, cosignPassword: "" }, prodSecrets, "prod");
+            const s = load({ ...prodConfig(src), canary: {}, smoke: {}, chartRegistry: "" }, prodSecrets, "prod");
             assert.strictEqual(s.role, "production");
         });
     });

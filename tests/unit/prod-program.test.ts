@@ -48,7 +48,10 @@ describe("prod stack (role production)", () => {
         const declared = run.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
         assert.deepStrictEqual(declared.sort(), [
             "command:local:Command announcement-slack",
+            "command:local:Command canary-attestations-provenance",
+            "command:local:Command canary-attestations-sbom",
             "command:local:Command canary-signature-verify",
+            "command:local:Command gate-verdict-gate",
             "command:local:Command github-close-milestone",
             "command:local:Command production-deployed-at",
             "command:local:Command production-lock-protect",
@@ -88,6 +91,11 @@ describe("prod stack (role production)", () => {
         const order: [string, string][] = [
             ["production-release", "canary-signature-verify"],
             ["promotion-gate-judge", "canary-signature-verify"],
+            ["canary-attestations-sbom", "canary-signature-verify"],
+            ["promotion-gate-judge", "canary-attestations-sbom"],
+            ["promotion-gate-judge", "canary-attestations-provenance"],
+            ["gate-verdict-gate", "promotion-gate-judge"],
+            ["production-release", "gate-verdict-gate"],
             ["production-pending-guard", "promotion-gate-judge"],
             ["production-release", "promotion-gate-judge"],
             ["traffic-routing", "production-release"],
@@ -106,7 +114,10 @@ describe("prod stack (role production)", () => {
     it("judges the canary of the promoted digest with the stack's gate config, once per digest", () => {
         const gate = run.byName("promotion-gate-judge").inputs;
         assert.match(gate.create, /gate\/cli\.ts --policy-pack-config "\$GATE_CONFIG" --canary-digest "\$DIGEST"/);
-        assert.deepStrictEqual(gate.environment, { GATE_CONFIG: "policy/local.json", DIGEST: canaryDigest });
+        assert.deepStrictEqual(
+            { GATE_CONFIG: gate.environment.GATE_CONFIG, DIGEST: gate.environment.DIGEST },
+            { GATE_CONFIG: "policy/local.json", DIGEST: canaryDigest },
+        );
         assert.deepStrictEqual(gate.triggers, [canaryDigest]);
         // Any other change keeps the verdict: the update command only repeats it.
         assert.strictEqual(gate.update, 'printf "%s" "$PULUMI_COMMAND_STDOUT"');
@@ -115,6 +126,35 @@ describe("prod stack (role production)", () => {
             run.byName("production-release").inputs.description,
             `promoted by the SLO gate: ${canaryDigest}`,
         );
+    });
+
+    it("attests the gate's promote verdict on the digest with the release's key, in the judging step", () => {
+        const gate = run.byName("promotion-gate-judge");
+        assert.match(gate.inputs.create, /--verdict-predicate "\$verdict_dir\/verdict.json"/);
+        assert.match(gate.inputs.create, /KIND=gate .*components\/steps\/attest-image\.sh/);
+        assert.strictEqual(gate.inputs.environment.IMAGE, `127.0.0.1:5000/mirador-rca@${canaryDigest}`);
+        assert.strictEqual(gate.inputs.environment.COSIGN_KEY, path.join(src.dir, "cosign.key"));
+        assert.ok(isSecretValue((gate.raw.environment as Record<string, unknown>).COSIGN_PASSWORD));
+    });
+
+    it("verifies SBOM and provenance before the gate and the gate's verdict after it, by digest", () => {
+        const ref = `127.0.0.1:5000/mirador-rca@${canaryDigest}`;
+        const env = (name: string) => run.byName(name).inputs.environment as Record<string, string>;
+        assert.deepStrictEqual(
+            ["canary-attestations-sbom", "canary-attestations-provenance", "gate-verdict-gate"].map((n) => [
+                env(n).KIND,
+                env(n).IMAGE,
+            ]),
+            [
+                ["sbom", ref],
+                ["provenance", ref],
+                ["gate", ref],
+            ],
+        );
+        assert.strictEqual(env("canary-attestations-provenance").COMMIT, src.commit);
+        assert.strictEqual(env("gate-verdict-gate").MAX_AGE_SECONDS, "3600");
+        assert.deepStrictEqual(run.byName("gate-verdict-gate").inputs.triggers, [ref]);
+        assert.deepStrictEqual(run.byName("canary-attestations-provenance").inputs.triggers, [ref, src.commit]);
     });
 
     it("protects production's Helm release and routing, and keeps every GitHub release", () => {
@@ -308,7 +348,7 @@ describe("prod stack options", () => {
             const run = await runProgram({
                 stack: "local-prod",
                 config,
-                secretKeys: [],
+                secretKeys: ["cosignPassword"],
                 stagingOutputs: stagingOutputs(src, archive),
             });
             const names = run.resources.map((r) => r.name);

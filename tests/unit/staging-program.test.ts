@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { cachedChartPath } from "../../components/chart-fetch";
+import * as path from "path";
 import { createSourceFixture, SourceFixture } from "./support/source-fixture";
 import { isSecretValue, ProgramRun, runProgram } from "./support/program";
 import { stagingConfig, stagingSecrets } from "./support/stacks";
@@ -26,6 +27,9 @@ describe("staging stack (role canary)", () => {
             "command:local:Command chart-dependency-update",
             "command:local:Command chart-lint",
             "command:local:Command chart-package",
+            "command:local:Command image-attestations-provenance",
+            "command:local:Command image-attestations-sbom",
+            "command:local:Command image-build-started",
             "command:local:Command image-prebuild",
             "command:local:Command image-sign",
             "command:local:Command image-signature-verify",
@@ -44,6 +48,7 @@ describe("staging stack (role canary)", () => {
         assert.deepStrictEqual(components.sort(), [
             "mirador:release:ChartPackage chart",
             "mirador:release:ChartRelease canary",
+            "mirador:release:ImageAttestations image-attestations",
             "mirador:release:Preflight preflight",
             "mirador:release:RolloutWatch canary-rollout",
             "mirador:release:SignatureCheck image-signature",
@@ -56,10 +61,13 @@ describe("staging stack (role canary)", () => {
     it("orders the steps: preflight, build, push, sign, verify, package, release, smoke tests, traffic", () => {
         const order: [string, string][] = [
             ["preflight-make-govulncheck", "preflight-make-verify"],
+            ["image-build-started", "preflight-make-govulncheck"],
             ["image-prebuild", "preflight-make-govulncheck"],
             ["image-image", "image-prebuild"],
             ["image-sign", "image-image"],
             ["image-signature-verify", "image-sign"],
+            ["image-attestations-sbom", "image-signature-verify"],
+            ["image-attestations-provenance", "image-signature-verify"],
             ["chart-lint", "image-image"],
             ["chart-package", "chart-lint"],
             ["canary-release", "image-signature-verify"],
@@ -75,6 +83,7 @@ describe("staging stack (role canary)", () => {
             assert.ok(run.dependsOn(later, earlier), `${later} must run after ${earlier}`);
         }
         assert.ok(!run.dependsOn("image-sign", "canary-release"), "signing must not wait for the release");
+        assert.ok(!run.dependsOn("canary-release", "image-attestations-sbom"), "the canary does not wait for the SBOM");
     });
 
     it("deploys the canary overlay with the image pinned by digest", () => {
@@ -103,6 +112,32 @@ describe("staging stack (role canary)", () => {
             assert.deepStrictEqual(cmd.triggers, [ref], `${step} re-runs exactly when the digest changes`);
         }
         assert.strictEqual(run.outputs.signatureVerified, true);
+    });
+
+    it("attests the signed digest's SBOM and provenance with the signing key, re-run only when the digest changes", () => {
+        const ref = String(run.outputs.imageDigestRef);
+        for (const kind of ["sbom", "provenance"]) {
+            const step = run.byName(`image-attestations-${kind}`);
+            assert.strictEqual(step.inputs.create, "bash components/steps/attest-image.sh");
+            assert.strictEqual(step.inputs.environment.KIND, kind);
+            assert.strictEqual(step.inputs.environment.IMAGE, ref);
+            assert.strictEqual(step.inputs.environment.COSIGN_KEY, path.join(src.dir, "cosign.key"));
+            assert.strictEqual(step.inputs.environment.COSIGN_TLOG_UPLOAD, "false");
+            assert.ok(isSecretValue((step.raw.environment as Record<string, unknown>).COSIGN_PASSWORD));
+            assert.deepStrictEqual(step.inputs.triggers, [ref], `${kind} re-runs exactly when the digest changes`);
+        }
+        const provenance = run.byName("image-attestations-provenance").inputs.environment;
+        assert.strictEqual(provenance.COMMIT, src.commit);
+        assert.deepStrictEqual(
+            [provenance.DOCKERFILE, provenance.CONTEXT, provenance.PREBUILD],
+            ["Dockerfile", ".", "make build"],
+        );
+        assert.strictEqual(provenance.BUILDER_ID, "https://github.com/miradorstack/mirador-release/stacks/staging");
+        assert.deepStrictEqual(
+            run.byName("image-build-started").inputs.triggers,
+            [src.commit, "v0.4.0"],
+            "the build's start is taken again exactly when the prebuild runs again",
+        );
     });
 
     it("keeps the cosign password secret", () => {

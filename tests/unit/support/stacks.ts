@@ -29,7 +29,12 @@ export function prodConfig(src: SourceFixture): Record<string, unknown> {
         sourceDir: src.dir,
         stagingStack: "organization/mirador-release/staging",
         image: { repository: "127.0.0.1:5000/mirador-rca" },
-        cosign: { publicKey: path.join(src.dir, "cosign.pub"), tlogUpload: false },
+        cosign: {
+            key: path.join(src.dir, "cosign.key"),
+            publicKey: path.join(src.dir, "cosign.pub"),
+            tlogUpload: false,
+        },
+        cosignPassword: "correct horse battery staple",
         prometheusUrl: "http://127.0.0.1:9090",
         gate: "policy/local.json",
         github: { owner: "miradorstack", repo: "mirador-rca" },
@@ -38,4 +43,4 @@ export function prodConfig(src: SourceFixture): Record<string, unknown> {
     };
 }
 
-export const prodSecrets = ["githubToken", "slackWebhookUrl"];
+export const prodSecrets = ["githubToken", "slackWebhookUrl", "cosignPassword"];

@@ -38,6 +38,11 @@ describe("config checks under the real engine", function () {
         assert.equal(run.code, 0, `pulumi ${args.join(" ")}:\n${run.stdout}${run.stderr}`);
         return run;
     };
+    /** A production stack's config, and the signing key's password it needs (set as a secret, as a user would). */
+    const writeProduction = async (stack: string, config: Record<string, unknown>): Promise<void> => {
+        writeStack(stack, config);
+        await must(["config", "set", "--secret", "cosignPassword", "fixture password", "-s", stack]);
+    };
     const writeStack = (stack: string, config: Record<string, unknown>): void => {
         const entries = Object.entries(config).map(([k, v]) => [`mirador-release:${k}`, v]);
         const file = path.join(program, `Pulumi.${stack}.yaml`);
@@ -61,7 +66,8 @@ describe("config checks under the real engine", function () {
         stagingStack,
         gate: "policy/local.json",
         image: { repository: "127.0.0.1:5000/mirador-rca" },
-        cosign: { publicKey: path.join(src.dir, "cosign.pub") },
+        // prod attests the gate's verdict with the release's key
+        cosign: { key: path.join(src.dir, "cosign.key"), publicKey: path.join(src.dir, "cosign.pub") },
         prometheusUrl: "http://127.0.0.1:9090",
         github: { enabled: false },
         announce: { enabled: false },
@@ -106,13 +112,13 @@ describe("config checks under the real engine", function () {
     });
 
     it("accepts a production stack promoting from a canary stack, Pulumi.yaml's empty defaults and all", async () => {
-        writeStack("local-prod", production("organization/mirador-release/local-staging"));
+        await writeProduction("local-prod", production("organization/mirador-release/local-staging"));
         const run = await must(["preview", "-s", "local-prod"]);
         assert.doesNotMatch(run.stdout + run.stderr, /is a setting of|is not a setting/);
     });
 
     it("refuses a key the program does not read, with the closest one", async () => {
-        writeStack("local-prod", { ...production("organization/mirador-release/local-staging"), canry: 1 });
+        await writeProduction("local-prod", { ...production("organization/mirador-release/local-staging"), canry: 1 });
         const run = await pulumi(["preview", "-s", "local-prod"]);
         assert.notEqual(run.code, 0);
         assert.match(
@@ -122,7 +128,7 @@ describe("config checks under the real engine", function () {
     });
 
     it("refuses a stagingStack that does not exist, naming the setting", async () => {
-        writeStack("local-prod", production("organization/mirador-release/local-stagin"));
+        await writeProduction("local-prod", production("organization/mirador-release/local-stagin"));
         const run = await pulumi(["preview", "-s", "local-prod"]);
         assert.notEqual(run.code, 0);
         assert.match(
@@ -132,10 +138,10 @@ describe("config checks under the real engine", function () {
     });
 
     it("refuses a stagingStack whose role is not canary", async () => {
-        writeStack("local-prod", production("organization/mirador-release/local-staging"));
+        await writeProduction("local-prod", production("organization/mirador-release/local-staging"));
         await must(["up", "--yes", "-s", "local-prod"]);
         await must(["stack", "init", "local-prod2"]);
-        writeStack("local-prod2", production("organization/mirador-release/local-prod"));
+        await writeProduction("local-prod2", production("organization/mirador-release/local-prod"));
         const run = await pulumi(["preview", "-s", "local-prod2"]);
         assert.notEqual(run.code, 0);
         assert.match(

@@ -152,12 +152,24 @@ describe("npm run plan against the real engine", function () {
             ).stdout,
         ) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
         const rollout = deployed.spec.template.metadata.annotations["mirador.release/rollout"];
-        assert.deepEqual(tableAfter(markdown, "### Helm release `mirador-staging/mirador-rca-canary` (update)"), [
-            ["`image.digest`", `\`${imageDigest}\``, "_computed by the update_"],
-            ['`podAnnotations["mirador.release/rollout"]`', `\`${rollout}\``, "_computed by the update_"],
-            ["`prometheus.labels.team`", "—", "`rca`"],
-            ["`replicaCount`", "`1`", "`2`"],
-        ]);
+        const values = tableAfter(markdown, "### Helm release `mirador-staging/mirador-rca-canary` (update)");
+        // The first test set a fault by hand (kubectl set env): the program names that drift, and the up undoes it.
+        const drift = values.find((row) => row[0] === "`releaseDrift`");
+        assert.ok(drift, "the hand-set fault shows as drift");
+        assert.equal(drift[1], "`none`");
+        assert.match(
+            drift[2],
+            /^`at revision 1: deployment\/mirador-rca-canary container mirador-rca: env MIRADOR_FAULT_ERROR_RATIO=0\.2/,
+        );
+        assert.deepEqual(
+            values.filter((row) => row !== drift),
+            [
+                ["`image.digest`", `\`${imageDigest}\``, "_computed by the update_"],
+                ['`podAnnotations["mirador.release/rollout"]`', `\`${rollout}\``, "_computed by the update_"],
+                ["`prometheus.labels.team`", "—", "`rca`"],
+                ["`replicaCount`", "`1`", "`2`"],
+            ],
+        );
         for (const file of fs.readdirSync(PLANS).filter((f) => f.startsWith("local-staging."))) {
             assert.ok(!fs.readFileSync(path.join(PLANS, file), "utf8").includes(sandbox.cosignPassword), file);
         }

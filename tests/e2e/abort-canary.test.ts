@@ -2,9 +2,7 @@
 // canary.abort takes the canary out (routing weight 0, its Helm release and pods gone), production refuses to
 // promote it, and the next fixed version, with abort unset, canaries and is promoted as usual.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import { ReleaseSandbox } from "../support/release-sandbox";
-import { requireTool, toolPath } from "../support/tools";
 
 function outputsOf(result: { outputs: Record<string, { value: unknown }> }): Record<string, string> {
     return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, String(v.value)]));
@@ -15,18 +13,8 @@ describe("aborting a burning canary", function () {
     const sandbox = new ReleaseSandbox();
     let staging: Record<string, string> = {};
     const log = (text: string) => process.stdout.write(text);
-    const tool = (name: string, args: string[]) =>
-        execFileSync(requireTool(name), args, {
-            encoding: "utf8",
-            env: { ...process.env, ...sandbox.infra, PATH: toolPath() },
-            stdio: ["ignore", "pipe", "pipe"],
-        }).trim();
-    const routing = () =>
-        (
-            JSON.parse(
-                tool("kubectl", ["get", "configmap", "mirador-core-routing", "-n", "mirador-staging", "-o", "json"]),
-            ) as { data: Record<string, string> }
-        ).data;
+    const tool = (name: string, args: string[]) => sandbox.tool(name, args);
+    const routing = () => sandbox.routing("mirador-staging");
     const split = () => [routing()["rca.canary.weight"], routing()["rca.stable.weight"]];
     const canaryPods = () =>
         (

@@ -2,11 +2,10 @@
 // canary without the policy pack (the program judges the canary itself), judge a promoted digest again, post the
 // announcement twice, or destroy production by accident. The scenarios build on each other.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { ReleaseSandbox, Secret } from "../support/release-sandbox";
-import { repoRoot, requireTool, toolPath } from "../support/tools";
+import { repoRoot } from "../support/tools";
 
 const policyPack = path.join(repoRoot, "policy");
 
@@ -25,28 +24,10 @@ describe("a production update that cannot skip the gate or destroy a release", f
     const sandbox = new ReleaseSandbox();
     let staging: Record<string, string> = {};
     const log = (text: string) => process.stdout.write(text);
-    const tool = (name: string, args: string[]) =>
-        execFileSync(requireTool(name), args, {
-            encoding: "utf8",
-            env: { ...process.env, ...sandbox.infra, PATH: toolPath() },
-            stdio: ["ignore", "pipe", "pipe"],
-        }).trim();
-    const helmHistory = () =>
-        JSON.parse(tool("helm", ["history", "mirador-rca", "-n", "mirador-prod", "-o", "json"])) as {
-            revision: number;
-        }[];
-    const prodImage = () =>
-        (
-            JSON.parse(tool("kubectl", ["get", "deployment", "mirador-rca", "-n", "mirador-prod", "-o", "json"])) as {
-                spec: { template: { spec: { containers: { image: string }[] } } };
-            }
-        ).spec.template.spec.containers[0].image;
-    const routing = () =>
-        (
-            JSON.parse(
-                tool("kubectl", ["get", "configmap", "mirador-core-routing", "-n", "mirador-prod", "-o", "json"]),
-            ) as { data: Record<string, string> }
-        ).data;
+    const tool = (name: string, args: string[]) => sandbox.tool(name, args);
+    const helmHistory = () => sandbox.helmHistory();
+    const prodImage = () => sandbox.deploymentImage();
+    const routing = () => sandbox.routing("mirador-prod");
     const tagExists = (tag: string) => {
         try {
             tool("git", ["-C", sandbox.infra.MIRADOR_GIT_REMOTE, "rev-parse", "-q", "--verify", `${tag}^{tag}`]);

@@ -3,11 +3,10 @@
 // rebuild, the signature verified again, no canary gate, the reason in Helm's history), behind the policy pack;
 // the tags stay, one rollback message is posted, a second up changes nothing, and 0.4.2 is promoted as usual.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { ReleaseSandbox } from "../support/release-sandbox";
-import { repoRoot, requireTool, toolPath } from "../support/tools";
+import { repoRoot } from "../support/tools";
 
 const policyPack = path.join(repoRoot, "policy");
 
@@ -27,29 +26,10 @@ describe("rolling production back to the release it ran before", function () {
     const promoted: Record<string, Record<string, unknown>> = {};
     const tags: Record<string, string> = {};
     const log = (text: string) => process.stdout.write(text);
-    const tool = (name: string, args: string[]) =>
-        execFileSync(requireTool(name), args, {
-            encoding: "utf8",
-            env: { ...process.env, ...sandbox.infra, PATH: toolPath() },
-            stdio: ["ignore", "pipe", "pipe"],
-        }).trim();
-    const helmHistory = () =>
-        JSON.parse(tool("helm", ["history", "mirador-rca", "-n", "mirador-prod", "-o", "json"])) as {
-            revision: number;
-            description: string;
-        }[];
-    const prodImage = () =>
-        (
-            JSON.parse(tool("kubectl", ["get", "deployment", "mirador-rca", "-n", "mirador-prod", "-o", "json"])) as {
-                spec: { template: { spec: { containers: { image: string }[] } } };
-            }
-        ).spec.template.spec.containers[0].image;
-    const routing = () =>
-        (
-            JSON.parse(
-                tool("kubectl", ["get", "configmap", "mirador-core-routing", "-n", "mirador-prod", "-o", "json"]),
-            ) as { data: Record<string, string> }
-        ).data;
+    const tool = (name: string, args: string[]) => sandbox.tool(name, args);
+    const helmHistory = () => sandbox.helmHistory();
+    const prodImage = () => sandbox.deploymentImage();
+    const routing = () => sandbox.routing("mirador-prod");
     const remoteTag = (tag: string) => tool("git", ["-C", sandbox.infra.MIRADOR_GIT_REMOTE, "rev-parse", tag]);
     const withPack = { policyPacks: [policyPack], policyPackConfigs: [] as string[] };
     const changesOf = (result: { summary: { resourceChanges?: Record<string, number> } }) =>

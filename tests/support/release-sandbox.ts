@@ -226,6 +226,41 @@ export class ReleaseSandbox {
         });
     }
 
+    /** Runs a tool of the toolchain against this sandbox (its kubeconfig, registry, …) and returns its trimmed stdout. */
+    tool(name: string, args: string[]): string {
+        return execFileSync(requireTool(name), args, {
+            encoding: "utf8",
+            env: { ...process.env, ...this.infra, PATH: toolPath() },
+            stdio: ["ignore", "pipe", "pipe"],
+        }).trim();
+    }
+
+    /** `helm history` of a release: its revisions, oldest first. */
+    helmHistory(release = "mirador-rca", namespace = "mirador-prod"): { revision: number; description: string }[] {
+        return JSON.parse(this.tool("helm", ["history", release, "-n", namespace, "-o", "json"])) as {
+            revision: number;
+            description: string;
+        }[];
+    }
+
+    /** The image (repo@sha256:…) of a Deployment's first container, as the cluster runs it. */
+    deploymentImage(name = "mirador-rca", namespace = "mirador-prod"): string {
+        const deployment = JSON.parse(
+            this.tool("kubectl", ["get", "deployment", name, "-n", namespace, "-o", "json"]),
+        ) as {
+            spec: { template: { spec: { containers: { image: string }[] } } };
+        };
+        return deployment.spec.template.spec.containers[0].image;
+    }
+
+    /** The data of mirador-core's routing ConfigMap in a namespace. */
+    routing(namespace = "mirador-prod"): Record<string, string> {
+        const configMap = JSON.parse(
+            this.tool("kubectl", ["get", "configmap", "mirador-core-routing", "-n", namespace, "-o", "json"]),
+        ) as { data?: Record<string, string> };
+        return configMap.data ?? {};
+    }
+
     /** Sends RCAService traffic to the local canary for a while (the service's own load generator). */
     async load(seconds: number, rate: number): Promise<{ calls: number; errors: Record<string, number> }> {
         const source = this.infra.MIRADOR_SOURCE_DIR;

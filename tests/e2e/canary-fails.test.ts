@@ -9,8 +9,12 @@ import { requireTool, toolPath } from "../support/tools";
 
 const namespace = "mirador-staging";
 const release = "mirador-rca-canary";
-/** helm.timeoutSeconds for the failing runs (the smallest the config accepts is 30). */
-const timeoutSeconds = 40;
+/**
+ * helm.timeoutSeconds for the failing runs (the smallest the config accepts is 30). The chart's Recreate strategy
+ * (hostNetwork ports) starts the new pod only once the old one has stopped, and with other test files running beside
+ * this one that took up to 30 s: 60 s leaves the failing pod time to show why it is not Ready.
+ */
+const timeoutSeconds = 60;
 /**
  * What a failing up may take beyond helm.timeoutSeconds: the engine's start, Helm's atomic rollback (which waits for
  * the old pod to be Ready again) and the engine's end. Measured on this machine kind: 20 to 35 s.

@@ -55,6 +55,16 @@ infra_pid() {
   printf '%s' "$pid"
 }
 
+# infra_alive <pidfile>: whether the recorded process still lives (not a zombie), whatever it runs yet: right after
+# infra_start it may still be the forked shell or setsid, on its way to exec the daemon.
+infra_alive() {
+  local pid
+  [ -f "$1" ] || return 1
+  pid=$(<"$1")
+  [[ "$pid" =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/stat" ] || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
+
 # infra_start <pidfile> <logfile> <command…>: starts a daemon in its own session, detached from our stdio (a caller
 # that reads our output must not wait for the daemon), and records its PID.
 infra_start() {
@@ -75,7 +85,8 @@ infra_wait() {
   local tries=$((seconds * 5)) i
   for ((i = 0; i < tries; i++)); do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    if ! infra_pid "$pidfile" "$program" >/dev/null; then
+    # Early failure only when the process is gone: a busy machine may not have exec'd <program> yet.
+    if ! infra_alive "$pidfile" && ! infra_pid "$pidfile" "$program" >/dev/null; then
       log "$what: the process exited; last lines of $logfile:"
       tail -n 15 "$logfile" >&2 || true
       return 1

@@ -6,10 +6,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Announcement } from "./components/announcement";
-import { AttestationCheck, AttestationCheckArgs, requiredAttestations } from "./components/attestation-check";
+import {
+    AttestationCheck,
+    AttestationCheckArgs,
+    requiredAttestations,
+    verifyFlags,
+} from "./components/attestation-check";
 import { ImageAttestations } from "./components/attestations";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
+import { askRenewal, renewing } from "./components/gate-verdict-renewal";
 import { GitHubRelease } from "./components/github-release";
 import { Preflight } from "./components/preflight";
 import { ProductionLock } from "./components/production-lock";
@@ -180,11 +186,29 @@ function promotionGate(
     after: pulumi.Resource[],
     verifyArgs: Omit<AttestationCheckArgs, "kinds">,
 ) {
+    // A verdict that expired before production ran the digest (a failed or killed update resumed later) is renewed:
+    // the gate judges the canary again, and the new verdict is verified again.
+    const renewal = askRenewal({
+        production: {
+            release: s.release.name,
+            namespace: s.release.namespace,
+            kubeconfig: s.kubernetes.kubeconfig,
+            kubeContext: s.kubernetes.context,
+        },
+        imageRef: deployed.imageDigestRef,
+        publicKey: verifyArgs.publicKey,
+        cosignFlags: verifyFlags(verifyArgs),
+        maxAgeSeconds: verifyArgs.gateVerdictMaxAgeSeconds!,
+    });
+    if (renewing(renewal)) {
+        void pulumi.log.warn(`the SLO gate judges the canary again: ${renewal.slice("renew: ".length)}`);
+    }
     const gate = new PromotionGate(
         "promotion-gate",
         {
             policyConfig: rel(s.gateConfig!),
             digest: deployed.imageDigest,
+            renewal,
             attest: {
                 imageRef: deployed.imageDigestRef,
                 cosign: { ...s.cosign, password: s.cosign.password ?? pulumi.secret("") },
@@ -192,7 +216,11 @@ function promotionGate(
         },
         { dependsOn: after },
     );
-    const verdict = new AttestationCheck("gate-verdict", { ...verifyArgs, kinds: ["gate"] }, { dependsOn: [gate] });
+    const verdict = new AttestationCheck(
+        "gate-verdict",
+        { ...verifyArgs, kinds: ["gate"], gateVerdictRenewal: renewal },
+        { dependsOn: [gate] },
+    );
     return { gate, verdict };
 }
 

@@ -5,6 +5,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { GATE_VERDICT_TYPE } from "../gate/verdict-attestation";
+import { SETTLED, renewing } from "./gate-verdict-renewal";
 import { waitFor } from "./naming";
 
 export type AttestationKind = "sbom" | "provenance" | "gate";
@@ -33,6 +34,8 @@ export interface AttestationCheckArgs {
     kinds: AttestationKind[];
     /** How old the gate's verdict may be (required when kinds has "gate"). */
     gateVerdictMaxAgeSeconds?: number;
+    /** The gate verdict's renewal key (components/gate-verdict-renewal.ts): a renewed verdict is verified again. */
+    gateVerdictRenewal?: string;
     publicKey: string;
     tlogUpload: boolean;
     trustedRoot?: string;
@@ -75,9 +78,18 @@ export class AttestationCheck extends pulumi.ComponentResource {
                                   }
                                 : {}),
                         },
-                        triggers: kind === "provenance" ? [args.imageRef, args.commit] : [args.imageRef],
+                        triggers:
+                            kind === "provenance"
+                                ? [args.imageRef, args.commit]
+                                : kind === "gate"
+                                  ? [args.imageRef, args.gateVerdictRenewal ?? SETTLED]
+                                  : [args.imageRef],
                     },
-                    { parent: this, dependsOn: waitFor(opts) },
+                    {
+                        parent: this,
+                        dependsOn: waitFor(opts),
+                        ignoreChanges: kind === "gate" && !renewing(args.gateVerdictRenewal) ? ["triggers[1]"] : [],
+                    },
                 ),
         );
         this.verified = pulumi.all(steps.map((s) => s.stdout)).apply((lines) => lines.map((l) => l.trim()));

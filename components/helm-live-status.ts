@@ -22,15 +22,17 @@ export function helmTargetArgs(t: HelmTarget): { args: string[]; env: Record<str
 export interface LiveStatus {
     status: string;
     revision: number;
+    /** The latest revision's description ("" when unknown): the program writes its own (gate/judged.ts). */
+    description: string;
 }
 
 /** Parses `helm status -o json`; anything else (no release, no cluster) is "not known" rather than an error. */
 export function parseHelmStatus(json: string): LiveStatus {
     try {
-        const doc = JSON.parse(json) as { version?: number; info?: { status?: string } };
-        return { status: doc.info?.status ?? "", revision: doc.version ?? 0 };
+        const doc = JSON.parse(json) as { version?: number; info?: { status?: string; description?: string } };
+        return { status: doc.info?.status ?? "", revision: doc.version ?? 0, description: doc.info?.description ?? "" };
     } catch {
-        return { status: "", revision: 0 };
+        return { status: "", revision: 0, description: "" };
     }
 }
 
@@ -50,7 +52,7 @@ export function helmLiveStatus(t: HelmTarget): LiveStatus {
         });
         return parseHelmStatus(out);
     } catch {
-        return { status: "", revision: 0 };
+        return { status: "", revision: 0, description: "" };
     }
 }
 

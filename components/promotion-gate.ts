@@ -7,6 +7,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { judgedDescription } from "../gate/judged";
 import { GATE_VERDICT_TYPE } from "../gate/verdict-attestation";
+import { SETTLED, renewing } from "./gate-verdict-renewal";
 import { waitFor } from "./naming";
 
 export interface PromotionGateArgs {
@@ -14,6 +15,11 @@ export interface PromotionGateArgs {
     policyConfig: string;
     /** The digest being promoted: the gate judges the canary that runs it. */
     digest: pulumi.Input<string>;
+    /**
+     * components/gate-verdict-renewal.ts: "settled", or why the gate must judge the same digest again (its verdict
+     * expired before production ran the digest). Only a renewal's key is compared with the stored one.
+     */
+    renewal?: string;
     /** Attest a promote verdict on this image (repo@sha256:…, the same digest) with the release's cosign key. */
     attest?: {
         imageRef: pulumi.Input<string>;
@@ -43,7 +49,8 @@ export function promoted(table: string): boolean {
 
 /**
  * The gate as a step: a deny (or an error) fails the update before anything in production changes. The command
- * runs again only when the digest changes (its trigger); any other change of its inputs keeps the verdict.
+ * runs again only when the digest changes or its verdict must be renewed (its triggers); any other change of its
+ * inputs keeps the verdict.
  */
 export class PromotionGate extends pulumi.ComponentResource {
     /** The gate's table for the promoted digest. */
@@ -72,9 +79,14 @@ export class PromotionGate extends pulumi.ComponentResource {
                           }
                         : {}),
                 },
-                triggers: [args.digest],
+                triggers: [args.digest, args.renewal ?? SETTLED],
             },
-            { parent: this, dependsOn: waitFor(opts), additionalSecretOutputs: args.attest ? ["stderr"] : [] },
+            {
+                parent: this,
+                dependsOn: waitFor(opts),
+                additionalSecretOutputs: args.attest ? ["stderr"] : [],
+                ignoreChanges: renewing(args.renewal) ? [] : ["triggers[1]"],
+            },
         );
         this.verdict = judge.stdout;
         this.description = pulumi

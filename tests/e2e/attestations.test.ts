@@ -6,6 +6,8 @@ import * as assert from "assert";
 import { execFile, execFileSync } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
+import { newestPromoteVerdict } from "../../components/gate-verdict-renewal";
+import { GATE_VERDICT_TYPE } from "../../gate/verdict-attestation";
 import { ReleaseSandbox } from "../support/release-sandbox";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
@@ -151,9 +153,11 @@ describe("attestations: staging attests the signed digest, prod verifies before 
                 "verified gate attestation of sha256",
             ],
         );
-        const gateType =
-            "https://github.com/miradorstack/mirador-release/blob/main/docs/attestations.md#gate-verdict-v1";
-        assert.strictEqual((await verifyAttestation(gateType)).code, 0, "the gate's verdict is attested on the digest");
+        assert.strictEqual(
+            (await verifyAttestation(GATE_VERDICT_TYPE)).code,
+            0,
+            "the gate's verdict is attested on the digest",
+        );
         const message = sandbox.slackMessages()[0]?.text ?? "";
         assert.match(message, /cosign verify-attestation --key mirador-rca\.pub --type slsaprovenance1/);
         assert.match(message, /SBOM \(syft, SPDX JSON\)/);
@@ -162,5 +166,71 @@ describe("attestations: staging attests the signed digest, prod verifies before 
         const again = await sandbox.prod.up({ onOutput: log });
         const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
         assert.deepStrictEqual(changes, []);
+    });
+
+    it("5. a verdict that expires before production runs the digest is renewed: the gate judges the canary again", async () => {
+        // 0.4.1's canary, healthy; prod with a one-minute verdict age and a production pod that crashes at start.
+        sandbox.bumpSource("0.4.1");
+        await sandbox.configure(sandbox.staging, { version: "0.4.1" });
+        const staging = outputsOf(await sandbox.staging.up({ onOutput: log }));
+        imageRef = String(staging.imageDigestRef);
+        digest = String(staging.imageDigest);
+        const load = await sandbox.load(60, 10);
+        assert.ok(Object.keys(load.errors).length === 0, JSON.stringify(load));
+        const values = sandbox.nodeValues(sandbox.ports.prodGrpc, sandbox.ports.prodMetrics);
+        await sandbox.configure(sandbox.prod, {
+            version: "0.4.1",
+            attestations: { gateVerdictMaxAgeMinutes: 1 },
+            helm: { timeoutSeconds: 60, values: { ...values, faultInjection: { startup: "crash" } } },
+        });
+        const verdicts = async () => {
+            const args = ["verify-attestation", "--key", sandbox.infra.MIRADOR_COSIGN_PUBLIC_KEY];
+            args.push("--insecure-ignore-tlog=true", `--trusted-root=${sandbox.infra.MIRADOR_COSIGN_TRUSTED_ROOT}`);
+            args.push("--type", GATE_VERDICT_TYPE, imageRef);
+            const { stdout } = await execFileAsync(requireTool("cosign"), args, { env: env(), encoding: "utf8" });
+            return stdout.split("\n").filter((l) => l.startsWith("{"));
+        };
+
+        // The gate promotes 0.4.1 and attests it; production's upgrade fails after it (Helm rolls back to 0.4.0).
+        await assert.rejects(sandbox.prod.up({ onOutput: log }), /CrashLoopBackOff|crash/i);
+        const judged = await verdicts();
+        assert.strictEqual(judged.length, 1, "one verdict for 0.4.1");
+        const judgedAt = newestPromoteVerdict(judged.join("\n"), digest)!;
+        assert.notStrictEqual(sandbox.deploymentImage(), imageRef, "production still runs 0.4.0");
+
+        // The fault fixed after the verdict's minute (less the renewal margin): the up judges again, verifies the new
+        // verdict, then deploys. Without the renewal it would stop at the old verdict's age.
+        const due = Date.parse(judgedAt) + 50_000 - Date.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due)));
+        await sandbox.configure(sandbox.prod, { helm: { timeoutSeconds: 120, values } });
+        let output = "";
+        const replaced: string[] = [];
+        await sandbox.prod.up({
+            onOutput: (t) => (output += t),
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m?.op === "replace" || m?.op === "create-replacement") {
+                    replaced.push(m.urn.split("::").pop()!);
+                }
+            },
+        });
+        log(output);
+        assert.match(output, /the SLO gate judges the canary again: the verdict judged at \S+ is older than 1 min/);
+        for (const step of ["promotion-gate-judge", "gate-verdict-gate"]) {
+            assert.ok(replaced.includes(step), `${step} ran again: ${replaced.join(", ")}`);
+        }
+        // The attest step replaces the verdict of the same type (cosign attest --replace): one, fresh verdict.
+        const after = await verdicts();
+        assert.strictEqual(after.length, 1, "the old verdict replaced");
+        const renewedAt = newestPromoteVerdict(after.join("\n"), digest)!;
+        assert.ok(renewedAt > judgedAt, `${renewedAt} > ${judgedAt}`);
+        assert.strictEqual(sandbox.deploymentImage(), imageRef, "production runs 0.4.1");
+
+        // Once production runs the digest, its verdict ages without consequence: a later up changes nothing.
+        await new Promise((resolve) => setTimeout(resolve, 60_000));
+        const again = await sandbox.prod.up({ onOutput: log });
+        const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+        assert.deepStrictEqual(changes, []);
+        assert.strictEqual(newestPromoteVerdict((await verdicts()).join("\n"), digest), renewedAt, "not judged again");
     });
 });

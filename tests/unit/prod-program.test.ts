@@ -118,7 +118,9 @@ describe("prod stack (role production)", () => {
             { GATE_CONFIG: gate.environment.GATE_CONFIG, DIGEST: gate.environment.DIGEST },
             { GATE_CONFIG: "policy/local.json", DIGEST: canaryDigest },
         );
-        assert.deepStrictEqual(gate.triggers, [canaryDigest]);
+        // The second trigger renews an expired verdict (components/gate-verdict-renewal.ts): no cluster or registry
+        // answers here, so the digest's judging is settled.
+        assert.deepStrictEqual(gate.triggers, [canaryDigest, "settled"]);
         // Any other change keeps the verdict: the update command only repeats it.
         assert.strictEqual(gate.update, 'printf "%s" "$PULUMI_COMMAND_STDOUT"');
         // The release records the promotion, which the policy pack reads to judge a digest once.
@@ -153,7 +155,7 @@ describe("prod stack (role production)", () => {
         );
         assert.strictEqual(env("canary-attestations-provenance").COMMIT, src.commit);
         assert.strictEqual(env("gate-verdict-gate").MAX_AGE_SECONDS, "3600");
-        assert.deepStrictEqual(run.byName("gate-verdict-gate").inputs.triggers, [ref]);
+        assert.deepStrictEqual(run.byName("gate-verdict-gate").inputs.triggers, [ref, "settled"]);
         assert.deepStrictEqual(run.byName("canary-attestations-provenance").inputs.triggers, [ref, src.commit]);
     });
 

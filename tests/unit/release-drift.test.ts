@@ -75,8 +75,10 @@ describe("release drift", () => {
 
 describe("Helm's live status", () => {
     it("reads status and revision, and keys a pending release's recovery by its revision", () => {
-        const s = parseHelmStatus(JSON.stringify({ version: 7, info: { status: "pending-upgrade" } }));
-        assert.deepStrictEqual(s, { status: "pending-upgrade", revision: 7 });
+        const s = parseHelmStatus(
+            JSON.stringify({ version: 7, info: { status: "pending-upgrade", description: "Preparing upgrade" } }),
+        );
+        assert.deepStrictEqual(s, { status: "pending-upgrade", revision: 7, description: "Preparing upgrade" });
         assert.ok(isPending(s));
         assert.strictEqual(recoveryKey(s), "pending-upgrade@7");
     });

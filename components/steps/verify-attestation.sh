@@ -36,7 +36,7 @@ case "$KIND" in
     cutoff=$(date -u -d "@$(($(date +%s) - MAX_AGE_SECONDS))" +%Y-%m-%dT%H:%M:%SZ)
     what="gate verdict 'promote' judged since $cutoff (at most ${MAX_AGE_SECONDS}s ago)"
     printf '%s\n%s\n%s\n' "predicateType: \"$GATE_VERDICT_TYPE\"" "$subject" \
-      "predicate: {decision: \"promote\", digest: \"$digest\", judgedAt: >=\"$cutoff\"}" >"$policy"
+      "predicate: {decision: \"promote\", digest: \"$digest\", judgedAt: =~\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\$\" & >=\"$cutoff\"}" >"$policy"
     ;;
   *)
     echo "verify-attestation: KIND must be sbom, provenance or gate, got '$KIND'" >&2

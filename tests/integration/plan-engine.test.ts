@@ -90,6 +90,17 @@ describe("npm run plan against the real engine", function () {
         const effects = new Map(tableAfter(markdown, "### Side effects").map((r) => [r[0], r[1]]));
         assert.equal(effects.get("git tag v0.4.0 pushed to origin"), "won't happen");
         assert.equal(effects.get("announcement in Slack #mirador-release"), "won't happen");
+        // The digest's attestations, asked of the real registry with the release's key: staging attested the SBOM
+        // and provenance; no gate verdict yet (a deny attests nothing); prod requires all three.
+        assert.deepEqual(
+            tableAfter(markdown, "### Attestations").map((row) => [row[0], row[2], row[3]]),
+            [
+                ["SBOM (syft, SPDX JSON)", "yes", "yes"],
+                ["SLSA v1 provenance naming the released commit", "yes", "yes"],
+                ["the SLO gate's verdict 'promote'", "**missing**", "yes"],
+            ],
+        );
+        assert.ok(markdown.includes(`Signed by the release's key of \`${imageDigestRef}\``), "the digest asked");
 
         assert.match(
             markdown,

@@ -20,6 +20,8 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"
 
 start=$(date +%s.%N)
+# `go list -m` names the module's folder only once it is downloaded: on a fresh machine it is not yet.
+go mod download "$module"
 src=$(go list -mod=readonly -m -f '{{.Dir}}' "$module")
 [ -n "$src" ] && [ -d "$src" ] || { echo "build.sh: $module is not in the module cache" >&2; exit 1; }
 cp -r "$src" "$tmp/provider"

@@ -75,6 +75,12 @@ export function run(
             clearTimeout(timer);
             resolve({ stdout, stderr, code: code ?? -1 });
         });
+        // A command that exits without reading its input closes the pipe first: EPIPE is its choice, not an error.
+        child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+            if (err.code !== "EPIPE") {
+                reject(err);
+            }
+        });
         child.stdin.end(opts.input ?? "");
     });
 }

@@ -49,6 +49,12 @@ export function runDeclared(
             clearTimeout(timer);
             resolve({ status, stdout: stdout.replace(/\n$/, ""), stderr });
         });
+        // A command that exits without reading its input closes the pipe first: EPIPE is its choice, not an error.
+        child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+            if (err.code !== "EPIPE") {
+                reject(err);
+            }
+        });
         child.stdin.end(cmd.stdin ?? "");
     });
 }

@@ -2,7 +2,7 @@
 // canary.abort takes the canary out (routing weight 0, its Helm release and pods gone), production refuses to
 // promote it, and the next fixed version, with abort unset, canaries and is promoted as usual.
 import * as assert from "assert";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { changesOf, ReleaseSandbox } from "../support/release-sandbox";
 
 function outputsOf(result: { outputs: Record<string, { value: unknown }> }): Record<string, string> {
     return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, String(v.value)]));
@@ -39,8 +39,6 @@ describe("aborting a burning canary", function () {
             ...(abort === undefined ? {} : { abort }),
         },
     });
-    const changesOf = (result: { summary: { resourceChanges?: Record<string, number> } }) =>
-        Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same"));
 
     before(async () => {
         await sandbox.start();

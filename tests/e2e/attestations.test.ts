@@ -8,7 +8,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { newestPromoteVerdict } from "../../components/gate-verdict-renewal";
 import { GATE_VERDICT_TYPE } from "../../gate/verdict-attestation";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { changesOf, ReleaseSandbox } from "../support/release-sandbox";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
 const execFileAsync = promisify(execFile);
@@ -24,8 +24,7 @@ describe("attestations: staging attests the signed digest, prod verifies before 
     let digest = "";
     const log = (text: string) => process.stdout.write(text);
     const env = () => ({ ...process.env, ...sandbox.infra, PATH: toolPath() });
-    const tool = (name: string, args: string[]) =>
-        execFileSync(requireTool(name), args, { encoding: "utf8", env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    const tool = (name: string, args: string[]) => sandbox.tool(name, args);
     const prodReleased = () => {
         try {
             tool("helm", ["status", "mirador-rca", "-n", "mirador-prod"]);
@@ -164,8 +163,7 @@ describe("attestations: staging attests the signed digest, prod verifies before 
 
         // Nothing changed, nothing runs again: no second verdict, no second verification.
         const again = await sandbox.prod.up({ onOutput: log });
-        const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
-        assert.deepStrictEqual(changes, []);
+        assert.deepStrictEqual(changesOf(again), {});
     });
 
     it("5. a verdict that expires before production runs the digest is renewed: the gate judges the canary again", async () => {
@@ -229,8 +227,7 @@ describe("attestations: staging attests the signed digest, prod verifies before 
         // Once production runs the digest, its verdict ages without consequence: a later up changes nothing.
         await new Promise((resolve) => setTimeout(resolve, 60_000));
         const again = await sandbox.prod.up({ onOutput: log });
-        const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
-        assert.deepStrictEqual(changes, []);
+        assert.deepStrictEqual(changesOf(again), {});
         assert.strictEqual(newestPromoteVerdict((await verdicts()).join("\n"), digest), renewedAt, "not judged again");
     });
 });

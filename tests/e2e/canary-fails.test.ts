@@ -3,9 +3,7 @@
 // the release back; the smoke tests and the traffic switch never run. The example service's start-up fault hook
 // (faultInjection.startup: crash | hang) makes the bad canary. The scenarios build on each other.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import { ReleaseSandbox } from "../support/release-sandbox";
-import { requireTool, toolPath } from "../support/tools";
 
 const namespace = "mirador-staging";
 const release = "mirador-rca-canary";
@@ -36,11 +34,7 @@ describe("a canary that does not become Ready", function () {
     this.timeout(3_600_000);
     const sandbox = new ReleaseSandbox();
     const log = (text: string) => process.stdout.write(text);
-    const tool = (name: string, args: string[]) =>
-        execFileSync(requireTool(name), args, {
-            encoding: "utf8",
-            env: { ...process.env, ...sandbox.infra, PATH: toolPath() },
-        }).trim();
+    const tool = (name: string, args: string[]) => sandbox.tool(name, args);
     const history = () =>
         JSON.parse(tool("helm", ["history", release, "-n", namespace, "-o", "json"])) as HelmRevision[];
     const routing = () =>

@@ -4,14 +4,12 @@
 // (releaseDrift) and in the release plan; the next `pulumi up` upgrades the release back to what the program
 // declares (the program wins), and a second up changes nothing.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as path from "path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { reduceEvents } from "../../plan/events";
 import { renderPlan } from "../../plan/markdown";
 import { summarize } from "../../plan/summary";
 import { ReleaseSandbox } from "../support/release-sandbox";
-import { requireTool, toolPath } from "../support/tools";
 
 const ns = "mirador-prod";
 const release = "mirador-rca";
@@ -30,11 +28,7 @@ describe("drift of the production release", function () {
     this.timeout(3_600_000);
     const sandbox = new ReleaseSandbox();
     const log = (text: string) => process.stdout.write(text);
-    const tool = (name: string, args: string[]) =>
-        execFileSync(requireTool(name), args, {
-            encoding: "utf8",
-            env: { ...process.env, ...sandbox.infra, PATH: toolPath() },
-        }).trim();
+    const tool = (name: string, args: string[]) => sandbox.tool(name, args);
     const helmStatus = () =>
         JSON.parse(tool("helm", ["status", release, "-n", ns, "-o", "json"])) as {
             version: number;

@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { ReleaseSandbox, Secret } from "../support/release-sandbox";
+import { changesOf, ReleaseSandbox, Secret } from "../support/release-sandbox";
 import { repoRoot } from "../support/tools";
 
 const policyPack = path.join(repoRoot, "policy");
@@ -60,8 +60,6 @@ describe("a production update that cannot skip the gate or destroy a release", f
         assert.ok(found, `${name} is in the state`);
         return found;
     };
-    const changesOf = (result: { summary: { resourceChanges?: Record<string, number> } }) =>
-        Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same"));
 
     before(async () => {
         await sandbox.start();

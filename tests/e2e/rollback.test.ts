@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { changesOf, ReleaseSandbox } from "../support/release-sandbox";
 import { repoRoot } from "../support/tools";
 
 const policyPack = path.join(repoRoot, "policy");
@@ -32,8 +32,6 @@ describe("rolling production back to the release it ran before", function () {
     const routing = () => sandbox.routing("mirador-prod");
     const remoteTag = (tag: string) => tool("git", ["-C", sandbox.infra.MIRADOR_GIT_REMOTE, "rev-parse", tag]);
     const withPack = { policyPacks: [policyPack], policyPackConfigs: [] as string[] };
-    const changesOf = (result: { summary: { resourceChanges?: Record<string, number> } }) =>
-        Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same"));
     const stateOf = async (stack: Stack): Promise<StateResource[]> =>
         ((await stack.exportStack()).deployment as { resources: StateResource[] }).resources;
     const named = (resources: StateResource[], name: string) => resources.find((r) => r.urn.endsWith(`::${name}`));

@@ -16,6 +16,11 @@ import { repoRoot, requireTool, toolCache, toolPath } from "./tools";
 const execFileAsync = promisify(execFile);
 
 /** A config value the engine must store encrypted. */
+/** What an update changed: the engine's resource changes other than "same" (empty for a no-op up). */
+export function changesOf(result: { summary: { resourceChanges?: Record<string, number> } }): Record<string, number> {
+    return Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same"));
+}
+
 export class Secret {
     constructor(readonly value: string) {}
 }

@@ -2,8 +2,8 @@
 // runs (read-only: `helm status`, `kubectl get`) in the stack's kubeconfig and kube context.
 //  - a hand-run `helm rollback` or `helm upgrade`: the release's latest revision carries one of Helm's own
 //    descriptions ("Rollback to 3", "Upgrade complete", "Install complete"); the program always sets its own;
-//  - a `kubectl edit` (or `set image`, `set env`, `scale`) of a Deployment: the live object's replicas, container
-//    images or environment differ from Helm's manifest of the release.
+//  - a `kubectl edit` (or `set image`, `set env`, `scale`) of a Deployment: the live object's replicas (when the
+//    manifest sets them: an HPA owns them otherwise), container images or environment differ from Helm's manifest.
 // ChartRelease writes what it finds into the release's values (releaseDrift): the preview shows the Release as
 // changing, naming the drift, and the up upgrades the release back to what the program declares, then replaces its
 // Deployments with Helm's manifest (components/steps/restore-deployments.sh). No drift keeps the stored value, so
@@ -53,8 +53,9 @@ function envText(c: Container): string {
 export function deploymentDrift(helm: DeploymentSpec, live: DeploymentSpec): string[] {
     const name = `deployment/${helm.metadata.name}`;
     const found: string[] = [];
-    const want = helm.spec.replicas ?? 1;
-    if (live.spec.replicas !== undefined && live.spec.replicas !== want) {
+    // A manifest without replicas leaves them to whoever scales the Deployment (the chart's HPA): not drift.
+    const want = helm.spec.replicas;
+    if (want !== undefined && live.spec.replicas !== undefined && live.spec.replicas !== want) {
         found.push(`${name}: replicas ${live.spec.replicas} (Helm: ${want})`);
     }
     for (const c of helm.spec.template.spec.containers) {

@@ -4,7 +4,8 @@
 // Env: NAMESPACE, RELEASE, ROLLOUT (the value of the pods' mirador.release/rollout annotation), TIMEOUT_SECONDS;
 // KUBECONFIG when not ambient, KUBE_CONTEXT when the stack sets kubernetes.context. Exits 0 when every pod of the rollout is Ready (as many as its Deployments want);
 // exits 1 at once on a state that does not heal by waiting (CrashLoopBackOff, ImagePullBackOff, a bad image name or
-// config, a failed pod), and after TIMEOUT_SECONDS with the last state of each pod otherwise.
+// config, a failed pod, a Helm revision that failed since the watch started), and after TIMEOUT_SECONDS with the last
+// state of each pod (and its newest Warning event) otherwise.
 "use strict";
 
 const { execFileSync } = require("child_process");
@@ -99,6 +100,10 @@ function diagnose(pod) {
             } else if (waiting.message) {
                 parts.push(waiting.message);
             }
+            // ContainerCreating says nothing of why: the pod's events do (a sandbox that cannot be created, a
+            // volume that cannot be mounted, an image that cannot be pulled).
+            const warning = lastWarning(name);
+            if (warning) parts.push(`last event: ${warning}`);
             return { conclusive: CONCLUSIVE.includes(waiting.reason), text: parts.join("; ") };
         }
         if (!c.ready) {
@@ -109,7 +114,46 @@ function diagnose(pod) {
             };
         }
     }
-    return { conclusive: false, text: `pod ${name} is ${pod.status.phase}, not Ready` };
+    const warning = lastWarning(name);
+    return {
+        conclusive: false,
+        text: `pod ${name} is ${pod.status.phase}, not Ready${warning ? ` (${warning})` : ""}`,
+    };
+}
+
+/**
+ * Whether Helm has already failed this rollout: a revision made since the watch started that Helm marks failed (its
+ * description is Helm's error, e.g. a kind the cluster does not serve), or a release seen since then that is gone
+ * (atomic uninstalled a failed first install). Waiting for pods then cannot help.
+ */
+const startedAt = Date.now();
+let releaseSeen = false;
+function helmFailure() {
+    const context = process.env.KUBE_CONTEXT ? ["--kube-context", process.env.KUBE_CONTEXT] : [];
+    let history;
+    try {
+        const out = execFileSync(
+            "helm",
+            ["history", release, "-n", namespace, ...context, "--max", "5", "-o", "json"],
+            {
+                encoding: "utf8",
+                timeout: 20_000,
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
+        history = JSON.parse(out);
+    } catch (e) {
+        const text = String(e.stderr || e.message || e);
+        if (releaseSeen && /not found/i.test(text)) {
+            return "Helm removed the release: its install failed and atomic uninstalled it";
+        }
+        return undefined;
+    }
+    // Helm's clock and ours are the same machine's or close: allow a few seconds of skew.
+    const recent = history.filter((r) => Date.parse(r.updated) >= startedAt - 5000);
+    if (recent.length > 0) releaseSeen = true;
+    const failed = recent.find((r) => r.status === "failed");
+    return failed ? `Helm failed revision ${failed.revision}: ${String(failed.description || "").trim()}` : undefined;
 }
 
 /** One look at the rollout: { done } when every wanted pod is Ready, or what is missing. */
@@ -151,6 +195,10 @@ async function main() {
             }
             if (state.conclusive) {
                 fail(`release ${namespace}/${release} will not become Ready: ${state.text}`);
+            }
+            const helmFailed = helmFailure();
+            if (helmFailed) {
+                fail(`release ${namespace}/${release}: ${helmFailed}; the pods: ${last}`);
             }
         } catch (e) {
             last = `cannot read the release's pods: ${(e.stderr || e.message || String(e)).trim()}`;

@@ -67,6 +67,19 @@ describe("release drift", () => {
         ]);
     });
 
+    it("leaves the replicas of a Deployment whose manifest sets none to its HPA: not drift", () => {
+        const scaledByHpa = { ...ours, manifest: manifest.replace("  replicas: 1\n", "") };
+        assert.deepStrictEqual(
+            releaseDrift(scaledByHpa, live("registry/mirador-rca@sha256:bbb", { MIRADOR_VERSION: "0.4.1" }, 4)),
+            [],
+        );
+        // an image edit is still drift
+        assert.strictEqual(
+            releaseDrift(scaledByHpa, live("registry/mirador-rca@sha256:aaa", { MIRADOR_VERSION: "0.4.1" }, 4)).length,
+            1,
+        );
+    });
+
     it("says nothing of a release that is pending or failed: the guard or the upgrade deals with it", () => {
         const pending = { ...ours, info: { status: "pending-upgrade", description: "Preparing upgrade" } };
         assert.deepStrictEqual(releaseDrift(pending, live("other", {})), []);

@@ -108,20 +108,22 @@ type PodSpec = {
     initContainers?: { name: string; image?: string; ports?: { name?: string; containerPort: number }[] }[];
 };
 
+type Nested = { spec?: Nested; template?: Nested; jobTemplate?: Nested } & PodSpec;
+
 function podSpecOf(o: RenderedObject): PodSpec | undefined {
-    const spec = o.spec as Record<string, any> | undefined;
+    const spec = o.spec as Nested | undefined;
     switch (o.kind) {
         case "Pod":
-            return spec as PodSpec;
+            return spec;
         case "CronJob":
-            return spec?.jobTemplate?.spec?.template?.spec as PodSpec | undefined;
+            return spec?.jobTemplate?.spec?.template?.spec;
         case "Deployment":
         case "StatefulSet":
         case "DaemonSet":
         case "ReplicaSet":
         case "ReplicationController":
         case "Job":
-            return spec?.template?.spec as PodSpec | undefined;
+            return spec?.template?.spec;
         default:
             return undefined;
     }

@@ -257,6 +257,14 @@ function readChartRegistry(r: Reader): string | undefined {
     return chartRegistry;
 }
 
+/** After throwIfAny: a value whose absence the reader records as a problem, so it is there. */
+function recorded<T>(value: T | undefined, what: string): T {
+    if (value === undefined) {
+        throw new Error(`internal: no ${what}, and no problem recorded`);
+    }
+    return value;
+}
+
 export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSettings {
     const r = new Reader(config, new Problems(`Pulumi.${ctx.stack}.yaml`));
     const checkedRole = readRole(r);
@@ -302,12 +310,10 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
         const smoke = readSmoke(r);
         const chartRegistry = readChartRegistry(r);
         r.problems.throwIfAny();
-        // No problem recorded means the profile was read.
-        if (profile === undefined) throw new Error("unreachable: no service profile and no problem recorded");
         const settings: CanaryReleaseSettings = {
             ...common,
             role,
-            profile,
+            profile: recorded(profile, "service profile"),
             preflightCommands,
             prebuild,
             chartRegistry,
@@ -321,12 +327,11 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
     const gateConfig = loadGateConfig(r, ctx.projectDir);
     const attestations = readAttestations(r);
     r.problems.throwIfAny();
-    if (profile === undefined) throw new Error("unreachable: no service profile and no problem recorded");
     const settings: ProductionReleaseSettings = {
         ...common,
         ...production,
         role,
-        profile,
+        profile: recorded(profile, "service profile"),
         gateConfig,
         attestations,
     };

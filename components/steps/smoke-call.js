@@ -44,5 +44,7 @@ if (run.status !== 0) {
 }
 const missing = expect.filter((fragment) => !run.stdout.includes(fragment));
 if (missing.length > 0) {
-    fail(`${where} answered without ${missing.map((f) => JSON.stringify(f)).join(", ")}: ${run.stdout.trim() || "(an empty answer)"}`);
+    fail(
+        `${where} answered without ${missing.map((f) => JSON.stringify(f)).join(", ")}: ${run.stdout.trim() || "(an empty answer)"}`,
+    );
 }

@@ -15,6 +15,7 @@ import {
 import { ImageAttestations } from "./components/attestations";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
+import { pinnedImageValue } from "./components/pinned-values";
 import { askRenewal, renewing } from "./components/gate-verdict-renewal";
 import { GitHubRelease } from "./components/github-release";
 import { Preflight } from "./components/preflight";
@@ -117,7 +118,7 @@ function canary(s: CanaryReleaseSettings) {
         chartName: readChart(s.source.chartDir).name,
         version: s.version,
         distDir: "dist",
-        imageDigest: image.digest,
+        imageValue: pinnedImageValue(s.profile.chart.values, s.tag, image.digest),
         ociRegistry: s.chartRegistry,
     });
     const live = s.canary.abort ? undefined : canaryRelease(s, image, chart, provider);

@@ -40,16 +40,30 @@ export interface PinnedValueArgs {
     replicaCount?: number;
 }
 
+/**
+ * Where the signed digest goes and what is written there: the digest alone at imageDigest, or `<tag>@<digest>` at
+ * imageTag (the service profile has exactly one of them).
+ */
+export function pinnedImageValue(
+    paths: ChartValuePaths,
+    imageTag: string,
+    imageDigest: pulumi.Input<string>,
+): { path: string; value: pulumi.Output<string> } {
+    if (paths.imageDigest !== undefined) {
+        return { path: paths.imageDigest, value: pulumi.output(imageDigest) };
+    }
+    if (paths.imageTag === undefined) {
+        throw new Error("the service profile's chart.values has neither imageDigest nor imageTag");
+    }
+    return { path: paths.imageTag, value: pulumi.output(imageDigest).apply((digest) => `${imageTag}@${digest}`) };
+}
+
 /** The pinned values, as one overlay that goes over the stack's values. */
 export function pinnedValues(args: PinnedValueArgs): Values {
     const { paths } = args;
+    const image = pinnedImageValue(paths, args.imageTag, args.imageDigest);
     let pinned: Values = setValueAt({}, paths.imageRepository, args.imageRepository);
-    if (paths.imageDigest !== undefined) {
-        pinned = setValueAt(pinned, paths.imageDigest, args.imageDigest);
-    } else if (paths.imageTag !== undefined) {
-        const tagged = pulumi.output(args.imageDigest).apply((digest) => `${args.imageTag}@${digest}`);
-        pinned = setValueAt(pinned, paths.imageTag, tagged);
-    }
+    pinned = mergeValues(pinned, setValueAt({}, image.path, image.value));
     pinned = mergeValues(pinned, setValueAt({}, paths.podLabels, args.podLabels));
     if (args.replicaCount !== undefined) {
         pinned = mergeValues(pinned, setValueAt({}, paths.replicas, args.replicaCount));

@@ -133,6 +133,15 @@ describe("staging stack (role canary)", () => {
         }
     });
 
+    it("lints the chart with the digest at the profile's image value path, as the release pins it", () => {
+        const lint = run.byName("chart-lint").inputs.environment;
+        assert.deepStrictEqual(
+            [lint.IMAGE_VALUE_PATH, lint.IMAGE_VALUE],
+            ["image.tag", `v0.4.0@${String(run.outputs.imageDigest)}`],
+        );
+        assert.strictEqual(lint.IMAGE_VALUE, run.byName("canary-release").inputs.values.image.tag);
+    });
+
     it("runs the profile's preflight and prebuild commands in the checkout", () => {
         assert.strictEqual(run.byName("preflight-make-verify").inputs.create, 'cd "$SOURCE_DIR" && make verify');
         assert.strictEqual(run.byName("image-prebuild").inputs.create, 'cd "$SOURCE_DIR" && make build');

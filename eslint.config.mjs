@@ -29,6 +29,11 @@ export default tseslint.config(
         },
     },
     {
+        // Settings are typed by role (config/settings.ts): the program reads only what its role has, never with `!`.
+        files: ["index.ts", "config/**/*.ts"],
+        rules: { "@typescript-eslint/no-non-null-assertion": "error" },
+    },
+    {
         files: ["tests/**/*.ts"],
         rules: {
             // chai-style and mocha hooks use dynamic imports and `any` from mocked resources.

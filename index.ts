@@ -15,6 +15,7 @@ import {
 import { ImageAttestations } from "./components/attestations";
 import { ChartPackage } from "./components/chart-package";
 import { ChartRelease } from "./components/chart-release";
+import { pinnedImageValue } from "./components/pinned-values";
 import { askRenewal, renewing } from "./components/gate-verdict-renewal";
 import { GitHubRelease } from "./components/github-release";
 import { Preflight } from "./components/preflight";
@@ -28,7 +29,7 @@ import { SmokeTests } from "./components/smoke-tests";
 import { TrafficSwitch } from "./components/traffic-switch";
 import { productionTarget } from "./config/production-target";
 import { pulumiConfigSource } from "./config/reader";
-import { ReleaseSettings } from "./config/settings";
+import { CanaryReleaseSettings, ProductionReleaseSettings, ReleaseSettings } from "./config/settings";
 import { readChart } from "./config/source-tree";
 import { loadSettings } from "./config/stack-config";
 
@@ -42,6 +43,23 @@ function kubernetesProvider(s: ReleaseSettings): k8s.Provider | undefined {
     return new k8s.Provider("kubernetes", { kubeconfig: s.kubernetes.kubeconfig, context: s.kubernetes.context });
 }
 
+/** What both Helm releases take from the stack's settings as they are. */
+function releaseSettings(s: ReleaseSettings) {
+    return {
+        name: s.release.name,
+        namespace: s.release.namespace,
+        valuePaths: s.profile.chart.values,
+        values: s.release.values,
+        valuesFiles: s.release.valuesFiles.map(rel),
+        postRenderer: s.release.postRenderer === undefined ? undefined : rel(s.release.postRenderer),
+        timeoutSeconds: s.release.timeoutSeconds,
+        atomic: s.release.atomic,
+        cleanupOnFail: s.release.cleanupOnFail,
+        kubeconfig: s.kubernetes.kubeconfig,
+        kubeContext: s.kubernetes.context,
+    };
+}
+
 /** The server-side apply field manager of this stack's routing keys: one per stack, so that each owns its own. */
 function routingFieldManager(): string {
     return `mirador-release-${pulumi.getStack()}`;
@@ -52,11 +70,12 @@ function routingFieldManager(): string {
  * canary.abort: the same build (unchanged), the routing at weight 0, and no canary release nor smoke test (the
  * engine removes them after the routing moved); the next version, with abort unset, declares them again.
  */
-function canary(s: ReleaseSettings) {
+function canary(s: CanaryReleaseSettings) {
     const provider = kubernetesProvider(s);
+    const prebuild = s.prebuild?.run ?? "";
     const preflight = new Preflight("preflight", {
         sourceDir: rel(s.source.dir),
-        commands: s.preflightCommands,
+        commands: s.preflightCommands.map((c) => c.run),
         commit: s.source.commit,
         version: s.version,
     });
@@ -68,7 +87,7 @@ function canary(s: ReleaseSettings) {
             sourceDir: rel(s.source.dir),
             dockerfile: s.image.dockerfile,
             context: s.image.context,
-            prebuild: s.image.prebuild,
+            prebuild,
             platform: s.image.platform,
             network: s.image.network,
             registry: s.image.registry,
@@ -86,7 +105,7 @@ function canary(s: ReleaseSettings) {
             commit: s.source.commit,
             dockerfile: s.image.dockerfile,
             context: s.image.context,
-            prebuild: s.image.prebuild,
+            prebuild,
             platform: s.image.platform,
             startedOn: image.buildStartedOn,
             tag: s.tag,
@@ -99,11 +118,11 @@ function canary(s: ReleaseSettings) {
         chartName: readChart(s.source.chartDir).name,
         version: s.version,
         distDir: "dist",
-        imageDigest: image.digest,
+        imageValue: pinnedImageValue(s.profile.chart.values, s.tag, image.digest),
         ociRegistry: s.chartRegistry,
     });
-    const live = s.canary!.abort ? undefined : canaryRelease(s, image, chart, provider);
-    const weight = s.canary!.abort ? 0 : s.canary!.trafficWeight;
+    const live = s.canary.abort ? undefined : canaryRelease(s, image, chart, provider);
+    const weight = s.canary.abort ? 0 : s.canary.trafficWeight;
     new TrafficSwitch(
         "traffic",
         {
@@ -136,31 +155,25 @@ function canary(s: ReleaseSettings) {
         releaseRevision: live?.release.revision,
         canaryDeployedAt: live?.release.deployedAt,
         trafficWeight: weight,
-        canaryAborted: s.canary!.abort,
+        canaryAborted: s.canary.abort,
     };
 }
 
 /** The canary's Helm release and its smoke tests. */
-function canaryRelease(s: ReleaseSettings, image: SignedImage, chart: ChartPackage, provider?: k8s.Provider) {
+function canaryRelease(s: CanaryReleaseSettings, image: SignedImage, chart: ChartPackage, provider?: k8s.Provider) {
     const release = new ChartRelease(
         "canary",
         {
-            name: s.release.name,
-            namespace: s.release.namespace,
+            ...releaseSettings(s),
             chartArchive: chart.localChart,
             chartDigest: chart.digest,
             imageRepository: s.image.repository,
+            imageTag: s.tag,
             imageDigest: image.digest,
             track: "canary",
-            values: s.release.values,
-            valuesFiles: s.release.valuesFiles.map(rel),
-            replicaCount: s.canary!.replicaCount,
-            prometheusLabels: s.canary!.prometheusLabels,
-            timeoutSeconds: s.release.timeoutSeconds,
-            atomic: s.release.atomic,
-            cleanupOnFail: s.release.cleanupOnFail,
-            kubeconfig: s.kubernetes.kubeconfig,
-            kubeContext: s.kubernetes.context,
+            trackLabels: { [s.profile.track.label]: s.profile.track.canary },
+            replicaCount: s.canary.replicaCount,
+            extraPodLabels: s.canary.prometheusLabels,
             provider,
         },
         { dependsOn: [image] },
@@ -168,11 +181,12 @@ function canaryRelease(s: ReleaseSettings, image: SignedImage, chart: ChartPacka
     const smoke = new SmokeTests(
         "smoke",
         {
-            endpoint: s.smoke!.endpoint,
-            plaintext: s.smoke!.plaintext,
+            endpoint: s.smoke.endpoint,
+            plaintext: s.smoke.plaintext,
             digestRef: image.digestRef,
-            prometheusUrl: s.prometheusUrl,
-            cacheHitRateFloor: s.smoke!.cacheHitRateFloor,
+            service: s.profile.grpc.service,
+            healthService: s.profile.grpc.health,
+            calls: s.profile.grpc.smoke,
         },
         { dependsOn: [release] },
     );
@@ -181,7 +195,7 @@ function canaryRelease(s: ReleaseSettings, image: SignedImage, chart: ChartPacka
 
 /** The SLO gate on the promoted digest, and the check of the verdict it attested (a promotion, not a rollback). */
 function promotionGate(
-    s: ReleaseSettings,
+    s: ProductionReleaseSettings,
     deployed: { imageDigest: string; imageDigestRef: string },
     after: pulumi.Resource[],
     verifyArgs: Omit<AttestationCheckArgs, "kinds">,
@@ -198,7 +212,7 @@ function promotionGate(
         imageRef: deployed.imageDigestRef,
         publicKey: verifyArgs.publicKey,
         cosignFlags: verifyFlags(verifyArgs),
-        maxAgeSeconds: verifyArgs.gateVerdictMaxAgeSeconds!,
+        maxAgeSeconds: s.attestations.gateVerdictMaxAgeSeconds,
     });
     if (renewing(renewal)) {
         void pulumi.log.warn(`the SLO gate judges the canary again: ${renewal.slice("renew: ".length)}`);
@@ -206,7 +220,7 @@ function promotionGate(
     const gate = new PromotionGate(
         "promotion-gate",
         {
-            policyConfig: rel(s.gateConfig!),
+            policyConfig: rel(s.gateConfig),
             digest: deployed.imageDigest,
             renewal,
             attest: {
@@ -231,7 +245,7 @@ function promotionGate(
  * gate (the release records why), the last promotion's tag, GitHub release and announcement left as they are,
  * and one rollback message.
  */
-async function production(s: ReleaseSettings) {
+async function production(s: ProductionReleaseSettings) {
     const target = await productionTarget(s);
     const { deployed, promoted } = target;
     const provider = kubernetesProvider(s);
@@ -251,7 +265,7 @@ async function production(s: ReleaseSettings) {
         publicKey: s.cosign.publicKey,
         tlogUpload: s.cosign.tlogUpload,
         trustedRoot: s.cosign.trustedRoot,
-        gateVerdictMaxAgeSeconds: s.attestations!.gateVerdictMaxAgeSeconds,
+        gateVerdictMaxAgeSeconds: s.attestations.gateVerdictMaxAgeSeconds,
     };
     const required = requiredAttestations({ freshGateVerdict: target.rollback === undefined });
     const supplyChain = new AttestationCheck(
@@ -265,22 +279,16 @@ async function production(s: ReleaseSettings) {
     const release = new ChartRelease(
         "production",
         {
-            name: s.release.name,
-            namespace: s.release.namespace,
+            ...releaseSettings(s),
             chartArchive: deployed.chartArchive,
             chartDigest: deployed.chartDigest,
             imageRepository: deployed.imageDigestRef.split("@")[0],
+            imageTag: `v${deployed.version}`,
             imageDigest: deployed.imageDigest,
             track: "stable",
-            values: s.release.values,
-            valuesFiles: s.release.valuesFiles.map(rel),
-            timeoutSeconds: s.release.timeoutSeconds,
-            atomic: s.release.atomic,
-            cleanupOnFail: s.release.cleanupOnFail,
-            kubeconfig: s.kubernetes.kubeconfig,
-            kubeContext: s.kubernetes.context,
+            trackLabels: { [s.profile.track.label]: s.profile.track.stable },
             provider,
-            description: judged?.gate.description ?? target.rollback!.reason,
+            description: judged?.gate.description ?? target.rollback?.reason,
             protect: true,
         },
         { dependsOn: [signature, supplyChain, ...(judged ? [judged.gate, judged.verdict] : [])] },
@@ -303,7 +311,7 @@ async function production(s: ReleaseSettings) {
     );
     const tag = new ReleaseTag(
         "tag",
-        { sourceDir: rel(s.source.dir), tag: s.tag, commit: s.source.commit, remote: s.gitRemote! },
+        { sourceDir: rel(s.source.dir), tag: s.tag, commit: s.source.commit, remote: s.gitRemote },
         { dependsOn: [release, traffic] },
     );
     const githubRelease = s.github

@@ -13,8 +13,11 @@ export interface ChartPackageArgs {
     version: string;
     /** Where the archive goes, relative to the project directory. */
     distDir: string;
-    /** The image digest the chart is linted with (the chart refuses to render without one). */
-    imageDigest: pulumi.Input<string>;
+    /**
+     * The built image as the releases pin it (components/pinned-values.ts): the chart is linted and rendered with
+     * this value at this path (e.g. image.tag=v0.4.0@sha256:…), so a chart that cannot render it fails here.
+     */
+    imageValue: { path: string; value: pulumi.Input<string> };
     /** An OCI registry to push the packaged chart to (oci://host/path); none when undefined. */
     ociRegistry?: string;
 }
@@ -60,10 +63,10 @@ export class ChartPackage extends pulumi.ComponentResource {
             {
                 // helm lint reports a template's `fail` only as INFO, so the chart is also rendered with the digest.
                 create: [
-                    'helm lint --strict "$CHART" --set image.digest="$IMAGE_DIGEST"',
-                    'helm template lint "$CHART" --set image.digest="$IMAGE_DIGEST" >/dev/null',
+                    'helm lint --strict "$CHART" --set-string "$IMAGE_VALUE_PATH=$IMAGE_VALUE"',
+                    'helm template lint "$CHART" --set-string "$IMAGE_VALUE_PATH=$IMAGE_VALUE" >/dev/null',
                 ].join(" && "),
-                environment: { ...env, IMAGE_DIGEST: args.imageDigest },
+                environment: { ...env, IMAGE_VALUE_PATH: args.imageValue.path, IMAGE_VALUE: args.imageValue.value },
                 triggers,
             },
             { parent: this, dependsOn: [deps] },

@@ -8,6 +8,8 @@ import { helmLiveStatus, isPending, recoveryKey } from "./helm-live-status";
 import { waitFor } from "./naming";
 import { driftMarker, liveReleaseDrift } from "./release-drift";
 import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
+import { ChartValuePaths } from "../config/service-profile";
+import { pinnedValues } from "./pinned-values";
 import { mergeValues, Values } from "./values";
 
 export interface ChartReleaseArgs {
@@ -22,16 +24,29 @@ export interface ChartReleaseArgs {
     /** The chart archive's digest: a new chart is a new release even at the same version. */
     chartDigest: pulumi.Input<string>;
     imageRepository: string;
+    /** The release tag the image was pushed under (vX.Y.Z), for a chart that renders repository:tag. */
+    imageTag: string;
     /** sha256:… of the signed image. */
     imageDigest: pulumi.Input<string>;
-    /** "canary" or "stable": the track label of the pods and of every series they export. */
+    /** Where the pinned values go: the service profile's chart value paths (dotted). */
+    valuePaths: ChartValuePaths;
+    /** "canary" or "stable": which release this is (its Helm description). */
     track: "canary" | "stable";
-    /** The stack's values overlay; the image, track and replica count below win over it. */
+    /** The pod labels that carry the track: { <profile track.label>: <its canary or stable value> }. */
+    trackLabels: Record<string, string>;
+    /** The stack's values overlay; the image, pod labels and replica count below win over it. */
     values: Values;
     /** Values files applied before `values` (e.g. values/canary.yaml). */
     valuesFiles: string[];
+    /** The canary's replica count: set at the profile's replicas path, the chart's autoscaler switched off. */
     replicaCount?: number;
-    prometheusLabels?: Record<string, string>;
+    /** More pod labels (canary.prometheusLabels), merged under the track labels. */
+    extraPodLabels?: Record<string, string>;
+    /**
+     * helm.postRenderer: an executable Helm pipes the rendered manifest through, relative to the project directory
+     * (the provider runs there); its content is part of the rollout's id, so a changed post-renderer re-deploys.
+     */
+    postRenderer?: string;
     timeoutSeconds: number;
     atomic: boolean;
     cleanupOnFail: boolean;
@@ -44,6 +59,11 @@ export interface ChartReleaseArgs {
     description?: pulumi.Input<string>;
     /** Refuse to delete or replace the Helm release (production: retire it deliberately, README). */
     protect?: boolean;
+}
+
+/** A relative path as Helm must get it to run the file itself, not look its name up on PATH (`./x`, not `x`). */
+function executablePath(file: string): string {
+    return file.includes("/") ? file : `./${file}`;
 }
 
 export class ChartRelease extends pulumi.ComponentResource {
@@ -83,22 +103,24 @@ export class ChartRelease extends pulumi.ComponentResource {
             { parent: this, dependsOn: waitFor(opts), ignoreChanges: isPending(live) ? [] : ["triggers[2]"] },
         );
 
-        const pinned: Values = {
-            image: { repository: args.imageRepository, digest: args.imageDigest },
-            track: args.track,
-        };
-        if (args.replicaCount !== undefined) {
-            pinned.replicaCount = args.replicaCount;
-        }
-        if (args.prometheusLabels !== undefined && Object.keys(args.prometheusLabels).length > 0) {
-            pinned.prometheus = { labels: args.prometheusLabels };
-        }
+        const pinned = pinnedValues({
+            paths: args.valuePaths,
+            imageRepository: args.imageRepository,
+            imageTag: args.imageTag,
+            imageDigest: args.imageDigest,
+            podLabels: { ...args.extraPodLabels, ...args.trackLabels },
+            replicaCount: args.replicaCount,
+        });
         // The rollout's id: a hash of everything Helm gets, set as a pod annotation so that the rollout watch tells
         // this rollout's pods from the previous ones. It changes exactly when the release's inputs change.
         const values = mergeValues(args.values, pinned);
         const files = args.valuesFiles.map((f) => fs.readFileSync(f, "utf8"));
+        const postRenderer =
+            args.postRenderer === undefined
+                ? {}
+                : { postRenderer: createHash("sha256").update(fs.readFileSync(args.postRenderer)).digest("hex") };
         const rolloutId = pulumi
-            .output({ chart: args.chartDigest, values, files })
+            .output({ chart: args.chartDigest, values, files, ...postRenderer })
             .apply((inputs) => createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16));
 
         // Drift (a hand-run helm rollback/upgrade, a kubectl edit) is named in the values, so the preview shows it
@@ -121,6 +143,8 @@ export class ChartRelease extends pulumi.ComponentResource {
                 // "computed by the update". A null in a values overlay now reaches Helm, which takes it, as Helm
                 // always does, for "remove this chart default".
                 allowNullValues: true,
+                // Helm runs it as `helm --post-renderer` would, on the install and on every upgrade.
+                postrender: args.postRenderer === undefined ? undefined : executablePath(args.postRenderer),
                 // atomic rolls a failed upgrade back; cleanupOnFail removes what a failed upgrade created; the
                 // timeout bounds the wait for Ready pods; jobs (hooks) must finish too.
                 atomic: args.atomic,

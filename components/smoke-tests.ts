@@ -1,8 +1,10 @@
-// RELEASE-PROCESS.md step 5.4: the manual smoke tests of the canary, as commands that fail the update.
+// RELEASE-PROCESS.md step 5.4: the manual smoke tests of the canary, as commands that fail the update. The calls
+// are the service profile's: the standard health check of its gRPC service first (when the profile names the
+// health service), then each grpc.smoke call in order, each answer holding every `expect` fragment.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { SmokeCall } from "../config/service-profile";
 import { waitFor } from "./naming";
-import { smokeRequests } from "./steps/smoke-requests";
 
 export interface SmokeTestsArgs {
     /** host:port of the canary's gRPC endpoint. */
@@ -11,10 +13,15 @@ export interface SmokeTestsArgs {
     plaintext: boolean;
     /** The canary's digest: the smoke tests re-run exactly when it changes. */
     digestRef: pulumi.Input<string>;
-    prometheusUrl: string;
-    /** The lowest acceptable canary cache hit rate after the calls (0..1). */
-    cacheHitRateFloor: number;
+    /** The profile's gRPC service (package.Service) and its health service (grpc.health), if it registers one. */
+    service: string;
+    healthService?: string;
+    /** The profile's grpc.smoke calls, in order. */
+    calls: SmokeCall[];
 }
+
+/** The step name of the health check. */
+export const HEALTH_STEP = "health";
 
 export class SmokeTests extends pulumi.ComponentResource {
     /** Every check, in the order they run; the traffic switch waits for all of them. */
@@ -22,39 +29,36 @@ export class SmokeTests extends pulumi.ComponentResource {
 
     constructor(name: string, args: SmokeTestsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:SmokeTests", name, {}, opts);
-        const plaintext = args.plaintext ? "-plaintext" : "";
+        if (args.healthService !== undefined && args.calls.some((c) => c.name === HEALTH_STEP)) {
+            throw new Error(`a smoke call of the service profile is named '${HEALTH_STEP}', as the health check is`);
+        }
         let previous: command.local.Command | undefined;
-        const step = (suffix: string, create: string, environment: Record<string, pulumi.Input<string>>) => {
+        const step = (suffix: string, method: string, request: unknown, expect: string[]) => {
             previous = new command.local.Command(
                 `${name}-${suffix}`,
-                { create, environment, triggers: [args.digestRef] },
+                {
+                    create: "node components/steps/smoke-call.js",
+                    environment: {
+                        NAME: suffix,
+                        ENDPOINT: args.endpoint,
+                        PLAINTEXT: String(args.plaintext),
+                        METHOD: method,
+                        REQUEST: JSON.stringify(request),
+                        EXPECT: JSON.stringify(expect),
+                    },
+                    triggers: [args.digestRef],
+                },
                 { parent: this, dependsOn: previous ? [previous] : waitFor(opts) },
             );
             this.checks.push(previous);
         };
 
-        // The investigation runs twice: the second call must be served from the cache.
-        for (const call of smokeRequests) {
-            step(
-                call.name,
-                [
-                    `out=$(grpcurl ${plaintext} -max-time 20 -d "$REQUEST" "$ENDPOINT" "$METHOD")`,
-                    'printf "%s\\n" "$out"',
-                    'case "$out" in *"$EXPECT"*) ;; *) echo "answer lacks $EXPECT" >&2; exit 1 ;; esac',
-                ].join(" && "),
-                {
-                    ENDPOINT: args.endpoint,
-                    METHOD: call.method,
-                    REQUEST: JSON.stringify(call.request),
-                    EXPECT: call.expect,
-                },
-            );
+        if (args.healthService !== undefined) {
+            step(HEALTH_STEP, `${args.healthService}/Check`, { service: args.service }, ['"status": "SERVING"']);
         }
-        step("cache-hit-rate", "node components/steps/cache-hit-rate.js", {
-            PROMETHEUS_URL: args.prometheusUrl,
-            CACHE_HIT_RATE_FLOOR: String(args.cacheHitRateFloor),
-            IMAGE: args.digestRef,
-        });
+        for (const call of args.calls) {
+            step(call.name, `${args.service}/${call.method}`, call.request, call.expect);
+        }
         this.registerOutputs({});
     }
 }

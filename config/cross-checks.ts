@@ -6,10 +6,10 @@ import { githubRepoOf } from "./source-tree";
 
 /**
  * Labels the chart and the program set on the canary's pods and series: a prometheusLabels entry with one of these
- * names would override them (track tells the canary's series apart for the gate and the Sloth rules).
+ * names, or with the service profile's track label, would override them (the track label tells the canary's series
+ * apart for the gate and the Sloth rules).
  */
 export const RESERVED_LABELS = [
-    "track",
     "image_digest",
     "version",
     "app.kubernetes.io/name",
@@ -20,13 +20,19 @@ export const RESERVED_LABELS = [
 ];
 
 /** canary.prometheusLabels without the labels it must not override (each recorded as a problem). */
-export function checkCanaryLabels(r: Reader, labels: Record<string, string>): Record<string, string> {
+export function checkCanaryLabels(
+    r: Reader,
+    labels: Record<string, string>,
+    trackLabel: string | undefined,
+): Record<string, string> {
     const kept: Record<string, string> = {};
+    const reserved = trackLabel === undefined ? RESERVED_LABELS : [trackLabel, ...RESERVED_LABELS];
     for (const [name, value] of Object.entries(labels)) {
-        if (RESERVED_LABELS.includes(name)) {
+        if (reserved.includes(name)) {
+            const track = trackLabel ?? "the service profile's track label";
             r.problems.add(
                 `canary.prometheusLabels.${name}`,
-                `'${value}' would override the label ${name} that the chart and the program set (the gate and the Sloth rules tell the canary's series apart by track): choose another label name`,
+                `'${value}' would override the label ${name} that the chart and the program set (the gate and the Sloth rules tell the canary's series apart by ${track}): choose another label name`,
             );
         } else {
             kept[name] = value;

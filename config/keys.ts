@@ -15,6 +15,8 @@ export interface KeySpec {
 export const CONFIG_KEYS: Record<string, KeySpec> = {
     role: { scope: "all" },
     version: { scope: "all" },
+    // The service profile (profiles/<service>.yaml): everything the program knows of the service it releases.
+    profile: { scope: "all" },
     sourceDir: { scope: "all" },
     chartPath: { scope: "all" },
     source: { scope: "all", fields: { allowDirty: "all" } },
@@ -24,7 +26,6 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
             repository: "all",
             dockerfile: "all",
             context: "all",
-            prebuild: "all",
             platform: "all",
             network: "all",
         },
@@ -36,7 +37,14 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     // helm.values is the chart's own values overlay: its fields are the chart's, not ours.
     helm: {
         scope: "all",
-        fields: { timeoutSeconds: "all", atomic: "all", cleanupOnFail: "all", values: "all", valuesFiles: "all" },
+        fields: {
+            timeoutSeconds: "all",
+            atomic: "all",
+            cleanupOnFail: "all",
+            values: "all",
+            valuesFiles: "all",
+            postRenderer: "all",
+        },
     },
     kubernetes: { scope: "all", fields: { kubeconfig: "all", context: "all" } },
     canary: {
@@ -50,7 +58,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     },
     cosignPassword: { scope: "all" },
     preflight: { scope: "canary", fields: { commands: "canary" } },
-    smoke: { scope: "canary", fields: { endpoint: "canary", plaintext: "canary", cacheHitRateFloor: "canary" } },
+    smoke: { scope: "canary", fields: { endpoint: "canary", plaintext: "canary" } },
     chartRegistry: { scope: "canary" },
     prometheusUrl: { scope: "all" },
     trafficSwitch: { scope: "all", fields: { namespace: "all", configMapName: "all" } },
@@ -66,6 +74,15 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     githubToken: { scope: "production" },
     announce: { scope: "production", fields: { enabled: "production" } },
     slackWebhookUrl: { scope: "production" },
+};
+
+/**
+ * Settings a previous version read and this one does not, as key or key.field: where each went (`<profile>` is the
+ * stack's profile file). A stack that still sets one is told so, not that the key is unknown.
+ */
+export const MOVED_KEYS: Record<string, string> = {
+    "image.prebuild": "moved to the service profile's commands.prebuild (<profile>): set it there and remove it here",
+    "smoke.cacheHitRateFloor": "no longer read: the service exports no cache metrics; remove it",
 };
 
 /** The stacks of a role, for messages: "canary stacks (staging)". */

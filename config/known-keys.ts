@@ -1,7 +1,8 @@
 // Every key of the stack's config must be one the program reads, for the stack's role: a misspelt key or field
 // (canry, canary.replicaCont) or a setting of the other role (canary on prod) is an error, never silently ignored.
-import { CONFIG_KEYS, ROLE_STACKS, Scope } from "./keys";
+import { CONFIG_KEYS, MOVED_KEYS, ROLE_STACKS, Scope } from "./keys";
 import { ConfigSource } from "./reader";
+import { DEFAULT_PROFILE } from "./profile-setting";
 import { Role } from "./settings";
 import { closest } from "./suggest";
 import { Problems } from "./validate";
@@ -32,6 +33,12 @@ function otherRoleProblem(scope: Scope, role: Role, key: string, path: boolean):
     return `is a setting of ${ROLE_STACKS[scope as Role]}, but this stack's role is ${role}: it would be ignored (remove it: ${rm})`;
 }
 
+/** A setting that moved or went (MOVED_KEYS): where, and how to remove it from the stack. */
+function movedProblem(moved: string, value: string, key: string, path: boolean, profile: string): string {
+    const rm = path ? `pulumi config rm --path ${key}` : `pulumi config rm ${key}`;
+    return `(value ${value}) ${moved.replace("<profile>", profile)} (${rm})`;
+}
+
 /** A key's value: parsed when it is JSON (an object setting), else the text. */
 function rawValue(config: ConfigSource, key: string): unknown {
     try {
@@ -47,14 +54,24 @@ function readObject(config: ConfigSource, key: string): Record<string, unknown> 
 }
 
 /** The fields of one object key: each must be known, and read by this role. */
-function checkFields(config: ConfigSource, key: string, fields: Record<string, Scope>, role: Role, p: Problems) {
+function checkFields(
+    config: ConfigSource,
+    key: string,
+    fields: Record<string, Scope>,
+    role: Role | undefined,
+    p: Problems,
+    profile: string,
+) {
     const value = readObject(config, key);
     const secret = config.isSecret(key);
     for (const [field, fieldValue] of Object.entries(value ?? {})) {
         const scope = fields[field];
-        if (scope === undefined) {
+        const moved = MOVED_KEYS[`${key}.${field}`];
+        if (moved !== undefined) {
+            p.add(`${key}.${field}`, movedProblem(moved, shown(fieldValue, secret), `${key}.${field}`, true, profile));
+        } else if (scope === undefined) {
             p.add(`${key}.${field}`, unknownProblem(field, shown(fieldValue, secret), Object.keys(fields), `${key}.`));
-        } else if (scope !== "all" && scope !== role && !isUnset(fieldValue)) {
+        } else if (role !== undefined && scope !== "all" && scope !== role && !isUnset(fieldValue)) {
             p.add(`${key}.${field}`, otherRoleProblem(scope, role, `${key}.${field}`, true));
         }
     }
@@ -62,27 +79,35 @@ function checkFields(config: ConfigSource, key: string, fields: Record<string, S
 
 /**
  * Records a problem for every key of the project's config that the program does not read for this role.
- * `role` is undefined when the role itself is wrong: then only the spelling is checked.
+ * `role` is undefined when the role itself is wrong: then only the spelling is checked. `profile` is the stack's
+ * service profile as the stack names it, for the message of a setting that moved there.
  */
-export function checkKnownKeys(config: ConfigSource, role: Role | undefined, p: Problems): void {
+export function checkKnownKeys(
+    config: ConfigSource,
+    role: Role | undefined,
+    p: Problems,
+    profile = DEFAULT_PROFILE,
+): void {
     for (const key of config.keys()) {
         const spec = CONFIG_KEYS[key];
+        const moved = MOVED_KEYS[key];
+        if (moved !== undefined) {
+            p.add(key, movedProblem(moved, shown(rawValue(config, key), config.isSecret(key)), key, false, profile));
+            continue;
+        }
         if (spec === undefined) {
             const value = shown(rawValue(config, key), config.isSecret(key));
             p.add(key, unknownProblem(key, value, Object.keys(CONFIG_KEYS)));
             continue;
         }
-        if (role === undefined) {
-            continue;
-        }
-        if (spec.scope !== "all" && spec.scope !== role) {
+        if (role !== undefined && spec.scope !== "all" && spec.scope !== role) {
             if (!isUnset(rawValue(config, key))) {
                 p.add(key, otherRoleProblem(spec.scope, role, key, false));
             }
             continue;
         }
         if (spec.fields !== undefined) {
-            checkFields(config, key, spec.fields, role, p);
+            checkFields(config, key, spec.fields, role, p, profile);
         }
     }
 }

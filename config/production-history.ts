@@ -113,7 +113,8 @@ export function planRollback(
         ];
     }
     const to = [...history.releases].reverse().find((r) => r.version === target);
-    const again = history.rollback !== undefined && history.rollback.to === target && history.running === target;
+    const previous = history.rollback;
+    const again = previous !== undefined && previous.to === target && history.running === target;
     const problems: string[] = [];
     if (to === undefined) {
         problems.push(
@@ -136,7 +137,7 @@ export function planRollback(
     if (problems.length > 0 || to === undefined) {
         return problems;
     }
-    const from = again ? history.rollback!.from : (history.running ?? promoted.version);
+    const from = again && previous !== undefined ? previous.from : (history.running ?? promoted.version);
     return { from, to, promoted };
 }
 

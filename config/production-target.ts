@@ -9,7 +9,7 @@ import {
     withPromotion,
 } from "./production-history";
 import { rollbackChartArchive } from "./rollback-chart";
-import { ReleaseSettings } from "./settings";
+import { ProductionReleaseSettings } from "./settings";
 import { engineReadStack, ReadStack } from "./staging-stack";
 import { rollbackDescription } from "../gate/rollback-record";
 import { ConfigError } from "./validate";
@@ -47,16 +47,16 @@ export async function abortedCanaryProblem(stagingStack: string, read: ReadStack
 }
 
 export async function productionTarget(
-    s: ReleaseSettings,
+    s: ProductionReleaseSettings,
     read: ReadStack = engineReadStack,
 ): Promise<ProductionTarget> {
     const history = await readProductionHistory(read);
     if (s.rollback === undefined) {
-        const aborted = await abortedCanaryProblem(s.stagingStack!, read);
+        const aborted = await abortedCanaryProblem(s.stagingStack, read);
         if (aborted !== undefined) {
             throw new ConfigError([aborted]);
         }
-        const canary = await readCanary(s.stagingStack!, { version: s.version, commit: s.source.commit });
+        const canary = await readCanary(s.stagingStack, { version: s.version, commit: s.source.commit });
         const current = release(canary);
         return {
             deployed: { ...current, chartArchive: canary.chartArchive },

@@ -106,6 +106,29 @@ export function dockerfileProblem(file: string): string | undefined {
     return undefined;
 }
 
+/**
+ * Why a text is not a Sloth spec in one of the two formats Sloth reads (`version: prometheus/v1` with `slos`, or the
+ * `sloth.slok.dev/v1` PrometheusServiceLevel with `spec.slos`), or undefined. The gate reads the SLOs themselves.
+ */
+export function slothSpecProblem(text: string): string | undefined {
+    let doc: unknown;
+    try {
+        doc = YAML.parse(text);
+    } catch (e) {
+        return `is not valid YAML: ${(e as Error).message.split("\n")[0]}`;
+    }
+    const obj = (typeof doc === "object" && doc !== null && !Array.isArray(doc) ? doc : {}) as Record<string, unknown>;
+    const crd = obj.apiVersion === "sloth.slok.dev/v1" && obj.kind === "PrometheusServiceLevel";
+    const slos = crd ? (obj.spec as Record<string, unknown> | undefined)?.slos : obj.slos;
+    if (!crd && obj.version !== "prometheus/v1") {
+        return "is not a Sloth spec (expected version: prometheus/v1, or apiVersion: sloth.slok.dev/v1 with kind: PrometheusServiceLevel)";
+    }
+    if (!Array.isArray(slos) || slos.length === 0) {
+        return `has no SLOs (expected a list at ${crd ? "spec.slos" : "slos"})`;
+    }
+    return undefined;
+}
+
 /** Every problem of the profile against the checkout (empty when it fits). */
 export function profileCheckoutProblems(profile: ServiceProfile, sourceDir: string, chartDir: string): string[] {
     const problems: string[] = [];
@@ -145,6 +168,9 @@ export function profileCheckoutProblems(profile: ServiceProfile, sourceDir: stri
     const spec = path.join(sourceDir, profile.slo.spec);
     if (!fs.existsSync(spec)) {
         at("slo.spec", `'${profile.slo.spec}' is not in the checkout (${spec} does not exist)`);
+    } else {
+        const problem = slothSpecProblem(fs.readFileSync(spec, "utf8"));
+        if (problem !== undefined) at("slo.spec", `'${profile.slo.spec}' (${spec}) ${problem}`);
     }
     return problems;
 }

@@ -1,5 +1,8 @@
-// The validated, normalised settings of one stack: what index.ts composes the release from.
+// The validated, normalised settings of one stack: what index.ts composes the release from. Typed by role: a
+// canary stack's settings hold what only staging reads (canary, smoke, preflight), a production stack's what only
+// prod reads (the staging stack, the gate, GitHub), so that nothing reads a setting its role does not have.
 import * as pulumi from "@pulumi/pulumi";
+import { ProfileCommand, ServiceProfile } from "./service-profile";
 
 /** staging ships a canary; prod promotes the canary's digest. */
 export type Role = "canary" | "production";
@@ -23,8 +26,6 @@ export interface ImageSettings {
     dockerfile: string;
     /** Build context relative to the source checkout. */
     context: string;
-    /** A command run in the checkout before the image build (e.g. `make build`); empty for none. */
-    prebuild: string;
     platform?: string;
     /** Docker build network, e.g. "host" where the engine has no bridge network. */
     network?: string;
@@ -42,11 +43,13 @@ export interface HelmReleaseSettings {
     values: Record<string, unknown>;
     /** Extra values files, absolute paths, applied in order before `values`. */
     valuesFiles: string[];
+    /** helm.postRenderer: an executable Helm pipes the rendered manifest through (absolute path); none when unset. */
+    postRenderer?: string;
 }
 
 export interface CanarySettings {
     replicaCount: number;
-    /** Extra labels on the canary's pods and series, for Prometheus to tell them apart. */
+    /** Extra labels on the canary's pods (merged into the chart's pod labels beside the track label). */
     prometheusLabels: Record<string, string>;
     /** The share of mirador-core's RCA traffic routed to the canary, in percent. */
     trafficWeight: number;
@@ -71,8 +74,6 @@ export interface SmokeSettings {
     /** host:port of the canary's gRPC endpoint, as reachable from where `pulumi up` runs. */
     endpoint: string;
     plaintext: boolean;
-    /** The lowest acceptable canary cache hit rate after the smoke calls (0..1). */
-    cacheHitRateFloor: number;
 }
 
 export interface TrafficSettings {
@@ -88,36 +89,52 @@ export interface GitHubSettings {
     closeMilestone: boolean;
 }
 
-export interface ReleaseSettings {
-    role: Role;
+/** What both roles read. */
+interface CommonSettings {
     stack: string;
     /** Normalised semver, without a leading v. */
     version: string;
     /** The release tag, vX.Y.Z. */
     tag: string;
+    /** The service profile (mirador-release:profile), validated and checked against the checkout. */
+    profile: ServiceProfile;
     source: SourceSettings;
     image: ImageSettings;
     release: HelmReleaseSettings;
     kubernetes: { kubeconfig?: string; context?: string };
     cosign: CosignSettings;
-    preflightCommands: string[];
-    /** An OCI registry (oci://host/path) that receives the packaged chart; none when undefined. */
-    chartRegistry?: string;
     prometheusUrl: string;
     traffic: TrafficSettings;
-    /** Staging only. */
-    canary?: CanarySettings;
-    smoke?: SmokeSettings;
-    /** Production only: the staging stack whose canary is promoted. */
-    stagingStack?: string;
-    /** Production only: the version to roll back to, from production's own history (mirador-release:rollback). */
+}
+
+/** staging: build, sign, package, deploy the canary, smoke-test it. */
+export interface CanaryReleaseSettings extends CommonSettings {
+    role: "canary";
+    /** The profile's preflight commands this stack runs (preflight.commands narrows them), in order. */
+    preflightCommands: ProfileCommand[];
+    /** The profile's commands.prebuild, run in the checkout before the image build; none when undefined. */
+    prebuild?: ProfileCommand;
+    /** An OCI registry (oci://host/path) that receives the packaged chart; none when undefined. */
+    chartRegistry?: string;
+    canary: CanarySettings;
+    smoke: SmokeSettings;
+}
+
+/** prod: promote the canary's digest and chart (or roll back to a release production ran before). */
+export interface ProductionReleaseSettings extends CommonSettings {
+    role: "production";
+    /** The staging stack whose canary is promoted. */
+    stagingStack: string;
+    /** The version to roll back to, from production's own history (mirador-release:rollback). */
     rollback?: string;
-    /** Production only: the policy pack config whose slo-gate section the program's gate reads (absolute path). */
-    gateConfig?: string;
-    /** Production only: what prod requires of the digest's attestations (docs/attestations.md). */
-    attestations?: { gateVerdictMaxAgeSeconds: number };
-    /** Production only: the git remote that receives the tag. */
-    gitRemote?: string;
+    /** The policy pack config whose slo-gate section the program's gate reads (absolute path). */
+    gateConfig: string;
+    /** What prod requires of the digest's attestations (docs/attestations.md). */
+    attestations: { gateVerdictMaxAgeSeconds: number };
+    /** The git remote that receives the tag. */
+    gitRemote: string;
     github?: GitHubSettings;
     slackWebhookUrl?: pulumi.Output<string>;
 }
+
+export type ReleaseSettings = CanaryReleaseSettings | ProductionReleaseSettings;

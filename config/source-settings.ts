@@ -54,12 +54,14 @@ export interface SourceContext {
     /** Production: the remote that receives the tag, whose release tags the version is compared with. */
     gitRemote?: string;
     resolve: (p: string) => string;
+    /** The chart's path in the checkout when chartPath is unset: the service profile's chart.path. */
+    defaultChartPath?: string;
 }
 
 /** The checkout's facts, every mismatch recorded as a problem. */
 export function readSource(r: Reader, ctx: SourceContext): { source: SourceSettings; remote?: RemoteFacts } {
     const dir = sourceDirOf(r, ctx.projectDir, ctx.stack, ctx.resolve);
-    const chartDir = path.resolve(dir, r.string("chartPath", defaultChartPath));
+    const chartDir = path.resolve(dir, r.string("chartPath", ctx.defaultChartPath ?? defaultChartPath));
     const source: SourceSettings = { dir, commit: "", chartDir, changelog: "", releaseDate: "" };
     if (dir === "") {
         return { source };

@@ -42,11 +42,12 @@ export function changelogSections(text: string, version: string): ChangelogSecti
     const loose = new RegExp(`^##\\s.*\\bv?${escaped}\\b`);
     const result: ChangelogSections = { hasUnreleased: lines.some((l) => /^## \[Unreleased\]\s*$/i.test(l)) };
     const start = lines.findIndex((l) => heading.test(l));
-    if (start < 0) {
+    const match = start < 0 ? null : heading.exec(lines[start]);
+    if (match === null) {
         result.malformedHeading = lines.find((l) => loose.test(l));
         return result;
     }
-    result.date = heading.exec(lines[start])![1];
+    result.date = match[1];
     const end = lines.findIndex((l, i) => i > start && /^## /.test(l));
     result.release = lines
         .slice(start + 1, end < 0 ? undefined : end)

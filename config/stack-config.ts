@@ -8,8 +8,21 @@ import { checkCanaryLabels, checkGitHubRemote, checkTrafficWeight } from "./cros
 import { readAttestations } from "./attestation-settings";
 import { loadGateConfig } from "./gate-setting";
 import { checkKnownKeys } from "./known-keys";
+import { checkBuildInputs, checkProfileCheckout, profilePathOf, readProfile, selectPreflight } from "./profile-setting";
 import { ConfigSource, Reader } from "./reader";
-import { CosignSettings, HelmReleaseSettings, ImageSettings, ReleaseSettings, Role, TrafficSettings } from "./settings";
+import {
+    CanaryReleaseSettings,
+    CanarySettings,
+    CosignSettings,
+    GitHubSettings,
+    HelmReleaseSettings,
+    ImageSettings,
+    ProductionReleaseSettings,
+    ReleaseSettings,
+    Role,
+    SmokeSettings,
+    TrafficSettings,
+} from "./settings";
 import { readSource } from "./source-settings";
 import {
     hostPortProblem,
@@ -106,7 +119,6 @@ function readImage(r: Reader): ImageSettings {
         repository,
         dockerfile: r.field(image, "image", "dockerfile", "Dockerfile"),
         context: r.field(image, "image", "context", "."),
-        prebuild: r.field(image, "image", "prebuild", ""),
         platform: r.field(image, "image", "platform"),
         network: r.field(image, "image", "network"),
         registry:
@@ -138,12 +150,33 @@ function readRelease(r: Reader, ctx: LoadContext, role: Role): HelmReleaseSettin
     return {
         namespace,
         name: releaseName,
+        postRenderer: readPostRenderer(r, ctx, helm),
         timeoutSeconds: r.number(helm, "helm", "timeoutSeconds", 300, { min: 30, max: 3600, whole: true }),
         atomic: r.flag(helm, "helm", "atomic", true),
         cleanupOnFail: r.flag(helm, "helm", "cleanupOnFail", true),
         values: valuesOk ? values : {},
         valuesFiles,
     };
+}
+
+/** helm.postRenderer: an executable file, relative to the project, that Helm runs as post-renderer. */
+function readPostRenderer(r: Reader, ctx: LoadContext, helm: Record<string, unknown>): string | undefined {
+    const raw = r.field(helm, "helm", "postRenderer");
+    if (raw === undefined) {
+        return undefined;
+    }
+    const file = resolvePath(ctx.projectDir, raw);
+    const expected = "an executable file, relative to this project, that Helm pipes the rendered manifest through";
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+        r.problems.add("helm.postRenderer", `'${raw}' does not exist or is no file (expected ${expected})`);
+        return file;
+    }
+    try {
+        fs.accessSync(file, fs.constants.X_OK);
+    } catch {
+        r.problems.add("helm.postRenderer", `'${raw}' is not executable (make it so: chmod +x ${raw})`);
+    }
+    return file;
 }
 
 function readKubernetes(r: Reader, ctx: LoadContext): ReleaseSettings["kubernetes"] {
@@ -224,54 +257,98 @@ function readChartRegistry(r: Reader): string | undefined {
     return chartRegistry;
 }
 
+/** After throwIfAny: a value whose absence the reader records as a problem, so it is there. */
+function recorded<T>(value: T | undefined, what: string): T {
+    if (value === undefined) {
+        throw new Error(`internal: no ${what}, and no problem recorded`);
+    }
+    return value;
+}
+
 export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSettings {
     const r = new Reader(config, new Problems(`Pulumi.${ctx.stack}.yaml`));
     const checkedRole = readRole(r);
-    checkKnownKeys(config, checkedRole, r.problems);
+    checkKnownKeys(config, checkedRole, r.problems, profilePathOf(r, ctx.projectDir).value);
     const role: Role = checkedRole ?? "canary";
     const version = readVersion(r);
+    const profile = readProfile(r, ctx.projectDir);
     const gitRemote = role === "production" ? r.string("gitRemote", "origin") : undefined;
     const resolve = (p: string) => resolvePath(ctx.projectDir, p);
-    const { source, remote } = readSource(r, { ...ctx, role, version, gitRemote, resolve });
-    const release = readRelease(r, ctx, role);
-    const settings: ReleaseSettings = {
+    const { source, remote } = readSource(r, {
+        ...ctx,
         role,
+        version,
+        gitRemote,
+        resolve,
+        defaultChartPath: profile?.chart.path,
+    });
+    if (profile !== undefined) {
+        checkProfileCheckout(r, profile, source);
+    }
+    const release = readRelease(r, ctx, role);
+    const image = readImage(r);
+    const common = {
         stack: ctx.stack,
         version,
         tag: `v${version}`,
         source,
-        image: readImage(r),
+        image,
         release,
         kubernetes: readKubernetes(r, ctx),
         cosign: readCosign(r, ctx, role),
-        preflightCommands:
-            role === "canary"
-                ? r.stringList(r.object("preflight"), "preflight", "commands", ["make verify", "make govulncheck"])
-                : [],
-        chartRegistry: role === "canary" ? readChartRegistry(r) : undefined,
         prometheusUrl: readPrometheusUrl(r),
         traffic: readTraffic(r, release.namespace),
     };
     if (role === "canary") {
-        loadCanary(r, settings);
-    } else {
-        loadProduction(r, settings);
-        checkGitHubRemote(r, settings.github, gitRemote ?? "origin", remote?.url);
-        settings.gateConfig = loadGateConfig(r, ctx.projectDir);
-        settings.attestations = readAttestations(r);
+        const preflightCommands = profile === undefined ? [] : selectPreflight(r, profile);
+        const prebuild = profile?.commands.prebuild;
+        if (profile !== undefined) {
+            const commands = prebuild === undefined ? preflightCommands : [...preflightCommands, prebuild];
+            checkBuildInputs(r, profile, source, commands, image.dockerfile);
+        }
+        const canary = readCanary(r, profile?.track.label);
+        const smoke = readSmoke(r);
+        const chartRegistry = readChartRegistry(r);
+        r.problems.throwIfAny();
+        const settings: CanaryReleaseSettings = {
+            ...common,
+            role,
+            profile: recorded(profile, "service profile"),
+            preflightCommands,
+            prebuild,
+            chartRegistry,
+            canary,
+            smoke,
+        };
+        return settings;
     }
+    const production = readProduction(r);
+    checkGitHubRemote(r, production.github, gitRemote ?? "origin", remote?.url);
+    const gateConfig = loadGateConfig(r, ctx.projectDir);
+    const attestations = readAttestations(r);
     r.problems.throwIfAny();
+    const settings: ProductionReleaseSettings = {
+        ...common,
+        ...production,
+        role,
+        profile: recorded(profile, "service profile"),
+        gateConfig,
+        attestations,
+    };
     return settings;
 }
 
-function loadCanary(r: Reader, s: ReleaseSettings): void {
+function readCanary(r: Reader, trackLabel: string | undefined): CanarySettings {
     const canary = r.object("canary");
-    s.canary = {
+    return {
         replicaCount: r.number(canary, "canary", "replicaCount", 1, { min: 1, max: 100, whole: true }),
-        prometheusLabels: checkCanaryLabels(r, r.stringMap(canary, "canary", "prometheusLabels")),
+        prometheusLabels: checkCanaryLabels(r, r.stringMap(canary, "canary", "prometheusLabels"), trackLabel),
         trafficWeight: checkTrafficWeight(r, canary),
         abort: r.flag(canary, "canary", "abort", false),
     };
+}
+
+function readSmoke(r: Reader): SmokeSettings {
     const smoke = r.object("smoke");
     const endpoint = r.field(smoke, "smoke", "endpoint") ?? "";
     const endpointProblem =
@@ -279,11 +356,7 @@ function loadCanary(r: Reader, s: ReleaseSettings): void {
             ? "is not set (expected host:port of the canary's gRPC endpoint, e.g. 127.0.0.1:50051)"
             : hostPortProblem(endpoint, true);
     if (endpointProblem) r.problems.add("smoke.endpoint", endpointProblem);
-    s.smoke = {
-        endpoint,
-        plaintext: r.flag(smoke, "smoke", "plaintext", false),
-        cacheHitRateFloor: r.number(smoke, "smoke", "cacheHitRateFloor", 0.2, { min: 0, max: 1 }),
-    };
+    return { endpoint, plaintext: r.flag(smoke, "smoke", "plaintext", false) };
 }
 
 /** mirador-release:rollback: the version production returns to (checked against its history when it runs). */
@@ -302,38 +375,46 @@ function readRollback(r: Reader): string | undefined {
     return version;
 }
 
-function loadProduction(r: Reader, s: ReleaseSettings): void {
-    s.stagingStack = r.requireString("stagingStack", "organization/mirador-release/staging");
-    const stackProblem = s.stagingStack === "" ? undefined : stackNameProblem(s.stagingStack);
-    if (stackProblem) r.problems.add("stagingStack", stackProblem);
-    s.gitRemote = r.string("gitRemote", "origin");
-    s.rollback = readRollback(r);
+type ProductionOnly = Pick<
+    ProductionReleaseSettings,
+    "stagingStack" | "gitRemote" | "rollback" | "github" | "slackWebhookUrl"
+>;
 
+function readProduction(r: Reader): ProductionOnly {
+    const stagingStack = r.requireString("stagingStack", "organization/mirador-release/staging");
+    const stackProblem = stagingStack === "" ? undefined : stackNameProblem(stagingStack);
+    if (stackProblem) r.problems.add("stagingStack", stackProblem);
+    const out: ProductionOnly = {
+        stagingStack,
+        gitRemote: r.string("gitRemote", "origin"),
+        rollback: readRollback(r),
+    };
     const github = r.object("github");
     if (r.flag(github, "github", "enabled", true)) {
-        const owner = r.field(github, "github", "owner") ?? "";
-        const repo = r.field(github, "github", "repo") ?? "";
-        if (owner === "" || repo === "") {
-            r.problems.add(
-                "github",
-                "needs owner and repo when github.enabled is true (e.g. pulumi config set --path github.owner miradorstack)",
-            );
-        }
-        const token = r.secret(
-            "githubToken",
-            true,
-            "the GitHub token that creates the release and closes the milestone",
-        );
-        // A missing token is already a recorded problem: loadSettings throws before the placeholder is used.
-        s.github = {
-            owner,
-            repo,
-            token: token ?? pulumi.secret(""),
-            closeMilestone: r.flag(github, "github", "closeMilestone", true),
-        };
+        out.github = readGitHub(r, github);
     }
     const announce = r.object("announce");
     if (r.flag(announce, "announce", "enabled", true)) {
-        s.slackWebhookUrl = r.secret("slackWebhookUrl", true, "the Slack incoming-webhook URL of #mirador-release");
+        out.slackWebhookUrl = r.secret("slackWebhookUrl", true, "the Slack incoming-webhook URL of #mirador-release");
     }
+    return out;
+}
+
+function readGitHub(r: Reader, github: Record<string, unknown>): GitHubSettings {
+    const owner = r.field(github, "github", "owner") ?? "";
+    const repo = r.field(github, "github", "repo") ?? "";
+    if (owner === "" || repo === "") {
+        r.problems.add(
+            "github",
+            "needs owner and repo when github.enabled is true (e.g. pulumi config set --path github.owner miradorstack)",
+        );
+    }
+    const token = r.secret("githubToken", true, "the GitHub token that creates the release and closes the milestone");
+    // A missing token is already a recorded problem: loadSettings throws before the placeholder is used.
+    return {
+        owner,
+        repo,
+        token: token ?? pulumi.secret(""),
+        closeMilestone: r.flag(github, "github", "closeMilestone", true),
+    };
 }

@@ -149,4 +149,22 @@ describe("config checks under the real engine", function () {
             /Pulumi\.local-prod2\.yaml: mirador-release:stagingStack 'organization\/mirador-release\/local-prod' is a "production" stack, not a canary one: name the staging stack whose canary is promoted/,
         );
     });
+
+    it("says where a setting of a stack made by the previous version went, not that it is unknown", async () => {
+        const image = { repository: "127.0.0.1:5000/mirador-rca", prebuild: "make build" };
+        writeStack("local-staging", {
+            ...canary(),
+            image,
+            smoke: { endpoint: "127.0.0.1:50051", cacheHitRateFloor: 0.2 },
+        });
+        const run = await pulumi(["preview", "-s", "local-staging"]);
+        assert.notEqual(run.code, 0);
+        const out = run.stdout + run.stderr;
+        assert.match(
+            out,
+            /Pulumi\.local-staging\.yaml: mirador-release:image\.prebuild \(value "make build"\) moved to the service profile's commands\.prebuild \(profiles\/mirador-rca\.yaml\)/,
+        );
+        assert.match(out, /mirador-release:smoke\.cacheHitRateFloor \(value 0\.2\) no longer read/);
+        assert.doesNotMatch(out, /is not a setting of mirador-release/);
+    });
 });

@@ -23,6 +23,7 @@ import { repoRoot } from "../support/tools";
 import { mapConfig } from "./support/map-config";
 import { createSourceFixture, SourceFixture } from "./support/source-fixture";
 import { prodConfig, prodSecrets, stagingConfig, stagingSecrets } from "./support/stacks";
+import { asCanary, asProduction } from "./support/settings";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -66,8 +67,8 @@ describe("abort and rollback settings", () => {
                 projectDir: repoRoot,
                 stack: "staging",
             });
-        assert.strictEqual(load({}).canary?.abort, false);
-        assert.strictEqual(load({ abort: true }).canary?.abort, true);
+        assert.strictEqual(asCanary(load({})).canary.abort, false);
+        assert.strictEqual(asCanary(load({ abort: true })).canary.abort, true);
         assert.deepStrictEqual(
             problems({ ...stagingConfig(src), canary: { abort: "yes" } }, stagingSecrets, "staging"),
             ['Pulumi.staging.yaml: mirador-release:canary.abort must be true or false, found "yes"'],
@@ -80,8 +81,8 @@ describe("abort and rollback settings", () => {
                 projectDir: repoRoot,
                 stack: "prod",
             });
-        assert.strictEqual(load("v0.4.0").rollback, "0.4.0");
-        assert.strictEqual(load("").rollback, undefined);
+        assert.strictEqual(asProduction(load("v0.4.0")).rollback, "0.4.0");
+        assert.strictEqual(asProduction(load("")).rollback, undefined);
         const [problem] = problems({ ...prodConfig(src), rollback: "previous" }, prodSecrets, "prod");
         assert.match(
             problem,

@@ -10,9 +10,12 @@ import { releaseBody } from "../../components/github-release";
 import { verifiedDigest } from "../../components/signature-check";
 import { patchAnnotations, routingData } from "../../components/traffic-switch";
 import { treeDigest } from "../../components/tree-digest";
+import { pinnedValues, setValueAt } from "../../components/pinned-values";
 import { mergeValues } from "../../components/values";
+import { ChartValuePaths } from "../../config/service-profile";
 import { changelogSections } from "../../config/source-tree";
 import { normaliseVersion } from "../../config/validate";
+import { promiseOf } from "./support/program";
 
 const digest = `sha256:${"a".repeat(64)}`;
 const ref = `ghcr.io/miradorstack/mirador-rca@${digest}`;
@@ -120,6 +123,80 @@ describe("component helpers", () => {
         it("treats Outputs as values, not as objects to merge into", () => {
             const out = pulumi.output({ a: 1 });
             assert.strictEqual(mergeValues({ x: { b: 2 } }, { x: out }).x, out);
+        });
+    });
+
+    describe("setValueAt (dotted value paths)", () => {
+        it("creates the objects on the way and merges into the ones there, without mutating them", () => {
+            const base = { image: { repository: "r", pullPolicy: "Always" }, replicaCount: 2 };
+            const set = setValueAt(base, "image.tag", "v1");
+            assert.deepStrictEqual(set, {
+                image: { repository: "r", pullPolicy: "Always", tag: "v1" },
+                replicaCount: 2,
+            });
+            assert.deepStrictEqual(base.image, { repository: "r", pullPolicy: "Always" }, "base is not mutated");
+            assert.deepStrictEqual(setValueAt({}, "a.b.c", 1), { a: { b: { c: 1 } } });
+            assert.deepStrictEqual(setValueAt({ a: "scalar" }, "a.b", 1), { a: { b: 1 } });
+        });
+        it("refuses an empty path", () => {
+            assert.throws(() => setValueAt({}, "", 1), /'' is not a dotted value path/);
+        });
+    });
+
+    describe("pinnedValues (the profile's chart value paths)", () => {
+        const paths: ChartValuePaths = {
+            imageRepository: "image.repository",
+            imageTag: "image.tag",
+            replicas: "replicaCount",
+            autoscaling: "autoscaling.enabled",
+            podLabels: "podLabels",
+            servicePort: "service.port",
+            metricsPort: "metrics.port",
+        };
+        const resolved = (v: unknown) => promiseOf(pulumi.output(v));
+        it("pins the digest in the tag, the track in the pod labels, and the canary's replicas with the HPA off", async () => {
+            const pinned = pinnedValues({
+                paths,
+                imageRepository: "127.0.0.1:5000/svc",
+                imageTag: "v0.4.0",
+                imageDigest: digest,
+                podLabels: { track: "canary", team: "a" },
+                replicaCount: 1,
+            });
+            assert.deepStrictEqual(await resolved(pinned), {
+                image: { repository: "127.0.0.1:5000/svc", tag: `v0.4.0@${digest}` },
+                podLabels: { track: "canary", team: "a" },
+                replicaCount: 1,
+                autoscaling: { enabled: false },
+            });
+        });
+        it("puts the digest alone at imageDigest, and leaves replicas and autoscaling to the chart without a count", async () => {
+            const other = { ...paths, imageTag: undefined, imageDigest: "deploy.image.sha", podLabels: "pod.labels" };
+            const pinned = pinnedValues({
+                paths: other,
+                imageRepository: "r",
+                imageTag: "v1.0.0",
+                imageDigest: digest,
+                podLabels: { lane: "stable" },
+            });
+            assert.deepStrictEqual(await resolved(pinned), {
+                image: { repository: "r" },
+                deploy: { image: { sha: digest } },
+                pod: { labels: { lane: "stable" } },
+            });
+        });
+        it("sets no autoscaling value when the profile names none", async () => {
+            const pinned = pinnedValues({
+                paths: { ...paths, autoscaling: undefined },
+                imageRepository: "r",
+                imageTag: "v1",
+                imageDigest: digest,
+                podLabels: {},
+                replicaCount: 3,
+            });
+            const values = (await resolved(pinned)) as Record<string, unknown>;
+            assert.strictEqual(values.replicaCount, 3);
+            assert.ok(!("autoscaling" in values));
         });
     });
 

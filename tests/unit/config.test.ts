@@ -6,12 +6,15 @@ import { CONFIG_KEYS } from "../../config/keys";
 import { checkKnownKeys } from "../../config/known-keys";
 import { loadSettings } from "../../config/stack-config";
 import { stagingStackProblem } from "../../config/staging-stack";
+import { Reader } from "../../config/reader";
+import { readSource } from "../../config/source-settings";
 import { ConfigError, Problems } from "../../config/validate";
 import { mapConfig } from "./support/map-config";
 import { runProgram } from "./support/program";
 import { changelogFor, createSourceFixture, FIXTURE_ORIGIN, SourceFixture } from "./support/source-fixture";
 import { prodConfig, prodSecrets, stagingConfig, stagingSecrets } from "./support/stacks";
 import { repoRoot } from "../support/tools";
+import { asCanary, asProduction } from "./support/settings";
 
 describe("stack config", () => {
     let src: SourceFixture;
@@ -42,13 +45,16 @@ describe("stack config", () => {
         assert.strictEqual(s.release.name, "mirador-rca-canary");
         assert.strictEqual(s.source.commit, src.commit);
         assert.strictEqual(s.source.releaseDate, "2025-09-22");
-        assert.deepStrictEqual(s.preflightCommands, ["make verify", "make govulncheck"]);
+        assert.deepStrictEqual(
+            asCanary(s).preflightCommands.map((c) => c.run),
+            ["make verify", "make govulncheck"],
+        );
     });
 
     it("gives production its own namespace and release name by default", () => {
         const s = load(prodConfig(src), prodSecrets, "prod");
         assert.deepStrictEqual([s.release.namespace, s.release.name], ["mirador-prod", "mirador-rca"]);
-        assert.strictEqual(s.gitRemote, "origin");
+        assert.strictEqual(asProduction(s).gitRemote, "origin");
     });
 
     const cases: [string, (base: Record<string, unknown>) => Record<string, unknown>, string][] = [
@@ -272,9 +278,15 @@ describe("stack config", () => {
         });
 
         it("reads the gate verdict's maximum age in minutes, one hour by default", () => {
-            assert.strictEqual(load(prodConfig(src), prodSecrets, "prod").attestations?.gateVerdictMaxAgeSeconds, 3600);
+            assert.strictEqual(
+                asProduction(load(prodConfig(src), prodSecrets, "prod")).attestations.gateVerdictMaxAgeSeconds,
+                3600,
+            );
             const values = { ...prodConfig(src), attestations: { gateVerdictMaxAgeMinutes: 15 } };
-            assert.strictEqual(load(values, prodSecrets, "prod").attestations?.gateVerdictMaxAgeSeconds, 900);
+            assert.strictEqual(
+                asProduction(load(values, prodSecrets, "prod")).attestations.gateVerdictMaxAgeSeconds,
+                900,
+            );
         });
 
         it("knows exactly the keys Pulumi.yaml declares", () => {
@@ -365,8 +377,12 @@ describe("stack config", () => {
         });
 
         it("lets a local stack default to the vendored example", () => {
-            const s = load({ ...stagingConfig(src), sourceDir: undefined }, stagingSecrets, "local-staging");
-            assert.strictEqual(s.source.dir, path.join(repoRoot, "examples", "mirador-rca"));
+            const values = { ...stagingConfig(src), sourceDir: undefined };
+            const r = new Reader(mapConfig(values, stagingSecrets), new Problems("Pulumi.local-staging.yaml"));
+            const resolve = (p: string) => path.resolve(repoRoot, p);
+            const ctx = { projectDir: repoRoot, stack: "local-staging", role: "canary" as const, version: "" };
+            const { source } = readSource(r, { ...ctx, resolve });
+            assert.strictEqual(source.dir, path.join(repoRoot, "examples", "mirador-rca"));
         });
 
         it("refuses a gitRemote the checkout does not have", () => {

@@ -9,6 +9,7 @@ import { repoRoot } from "../support/tools";
 import { mapConfig } from "./support/map-config";
 import { createSourceFixture, SourceFixture } from "./support/source-fixture";
 import { prodConfig, prodSecrets } from "./support/stacks";
+import { asProduction } from "./support/settings";
 
 describe("stack config: gate (the program's own SLO gate)", () => {
     let src: SourceFixture;
@@ -43,9 +44,9 @@ describe("stack config: gate (the program's own SLO gate)", () => {
     };
 
     it("resolves the policy pack config from the project directory", () => {
-        assert.strictEqual(load(prodConfig(src)).gateConfig, path.join(repoRoot, "policy", "local.json"));
+        assert.strictEqual(asProduction(load(prodConfig(src))).gateConfig, path.join(repoRoot, "policy", "local.json"));
         assert.strictEqual(
-            load({ ...prodConfig(src), gate: "policy/prod.json" }).gateConfig,
+            asProduction(load({ ...prodConfig(src), gate: "policy/prod.json" })).gateConfig,
             path.join(repoRoot, "policy", "prod.json"),
         );
     });

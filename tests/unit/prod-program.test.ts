@@ -71,13 +71,17 @@ describe("prod stack (role production)", () => {
     it("promotes exactly the canary's digest and chart from the staging stack", () => {
         assert.strictEqual(run.byName("staging").inputs.name, "organization/mirador-release/staging");
         const release = run.byName("production-release").inputs;
-        assert.strictEqual(release.values.image.digest, canaryDigest);
+        assert.strictEqual(release.values.image.tag, `v0.4.0@${canaryDigest}`);
         assert.strictEqual(release.values.image.repository, "127.0.0.1:5000/mirador-rca");
         // Fetched by digest from where staging published it (here: already in the cache), never staging's dist/.
         assert.strictEqual(release.chart, cachedChartPath(stagingOutputs(src, archive).chartDigest));
         assert.deepStrictEqual(fs.readFileSync(release.chart), fs.readFileSync(archive));
-        assert.strictEqual(release.values.track, "stable");
+        assert.deepStrictEqual(release.values.podLabels, { track: "stable" });
         assert.strictEqual(release.values.replicaCount, undefined, "prod keeps the chart's replica count");
+        assert.strictEqual(release.values.autoscaling, undefined, "and the chart's autoscaler");
+        for (const gone of ["track", "prometheus"]) {
+            assert.strictEqual(release.values[gone], undefined, `the chart has no value ${gone}`);
+        }
         assert.strictEqual(release.name, "mirador-rca");
         assert.strictEqual(release.namespace, "mirador-prod");
         assert.strictEqual(

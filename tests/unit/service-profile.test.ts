@@ -9,6 +9,7 @@ import {
     missingTools,
     profileCheckoutProblems,
     protoServices,
+    slothSpecProblem,
 } from "../../config/profile-checkout";
 import { loadServiceProfile, parseServiceProfile } from "../../config/service-profile";
 import { repoRoot } from "../support/tools";
@@ -105,7 +106,11 @@ describe("service profile against a checkout", () => {
                 "alerts: { enabled: true }",
             ].join("\n"),
         );
-        write(dir, "deployment/infra/slo/mirador-rca-sloth.yaml", "apiVersion: sloth.slok.dev/v1\n");
+        write(
+            dir,
+            "deployment/infra/slo/mirador-rca-sloth.yaml",
+            "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nspec:\n  slos: [{ name: x }]\n",
+        );
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -150,6 +155,29 @@ describe("service profile against a checkout", () => {
         assert.match(
             profileCheckoutProblems(other, dir, path.join(dir, "charts/mirador-rca")).join("\n"),
             /grpc\.service 'mirador\.rca\.v1\.RCAService' is not a service of .*\(found: rca\.v1\.RCAEngine\)/,
+        );
+    });
+
+    it("reads a Sloth spec in either of Sloth's formats, and names one that is neither or has no SLOs", () => {
+        assert.strictEqual(slothSpecProblem("version: prometheus/v1\nslos: [{ name: x }]\n"), undefined);
+        assert.strictEqual(
+            slothSpecProblem("apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nspec: { slos: [{}] }\n"),
+            undefined,
+        );
+        assert.match(slothSpecProblem("slos: [: bad")!, /^is not valid YAML: /);
+        assert.strictEqual(
+            slothSpecProblem("apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"),
+            "is not a Sloth spec (expected version: prometheus/v1, or apiVersion: sloth.slok.dev/v1 with kind: PrometheusServiceLevel)",
+        );
+        assert.strictEqual(
+            slothSpecProblem("apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nspec: {}\n"),
+            "has no SLOs (expected a list at spec.slos)",
+        );
+        const p = loadServiceProfile(profileFile);
+        write(dir, "deployment/infra/slo/mirador-rca-sloth.yaml", "version: prometheus/v1\nslos: []\n");
+        assert.match(
+            profileCheckoutProblems(p, dir, path.join(dir, "charts/mirador-rca")).join("\n"),
+            /slo\.spec 'deployment\/infra\/slo\/mirador-rca-sloth\.yaml' \(.*\) has no SLOs \(expected a list at slos\)/,
         );
     });
 

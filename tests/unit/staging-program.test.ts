@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { cachedChartPath } from "../../components/chart-fetch";
 import * as path from "path";
+import { loadServiceProfile } from "../../config/service-profile";
+import { repoRoot } from "../support/tools";
 import { createSourceFixture, SourceFixture } from "./support/source-fixture";
 import { isSecretValue, ProgramRun, runProgram } from "./support/program";
 import { stagingConfig, stagingSecrets } from "./support/stacks";
@@ -35,10 +37,9 @@ describe("staging stack (role canary)", () => {
             "command:local:Command image-signature-verify",
             "command:local:Command preflight-make-govulncheck",
             "command:local:Command preflight-make-verify",
-            "command:local:Command smoke-cache-hit-rate",
             "command:local:Command smoke-get-patterns",
+            "command:local:Command smoke-health",
             "command:local:Command smoke-investigate",
-            "command:local:Command smoke-investigate-cached",
             "command:local:Command smoke-list-correlations",
             "docker:index/image:Image image-image",
             "kubernetes:core/v1:ConfigMapPatch traffic-routing",
@@ -74,10 +75,11 @@ describe("staging stack (role canary)", () => {
             ["canary-release", "chart-package"],
             ["canary-release", "canary-pending-guard"],
             ["canary-deployed-at", "canary-release"],
-            ["smoke-investigate", "canary-release"],
-            ["smoke-investigate-cached", "smoke-investigate"],
-            ["smoke-cache-hit-rate", "smoke-list-correlations"],
-            ["traffic-routing", "smoke-cache-hit-rate"],
+            ["smoke-health", "canary-release"],
+            ["smoke-investigate", "smoke-health"],
+            ["smoke-get-patterns", "smoke-investigate"],
+            ["smoke-list-correlations", "smoke-get-patterns"],
+            ["traffic-routing", "smoke-list-correlations"],
         ];
         for (const [later, earlier] of order) {
             assert.ok(run.dependsOn(later, earlier), `${later} must run after ${earlier}`);
@@ -86,21 +88,63 @@ describe("staging stack (role canary)", () => {
         assert.ok(!run.dependsOn("canary-release", "image-attestations-sbom"), "the canary does not wait for the SBOM");
     });
 
-    it("deploys the canary overlay with the image pinned by digest", () => {
+    it("deploys the canary with the values pinned at the profile's value paths", () => {
         const release = run.byName("canary-release").inputs;
         assert.strictEqual(release.name, "mirador-rca-canary");
         assert.strictEqual(release.namespace, "mirador-staging");
         // The chart as cached by its digest (components/chart-fetch.ts), not dist/: the same path in every clone.
         assert.strictEqual(release.chart, cachedChartPath(String(run.outputs.chartDigest)));
+        // profiles/mirador-rca.yaml: replicas at replicaCount, autoscaling at autoscaling.enabled (the canary's HPA
+        // off), the track at podLabels, the digest in image.tag (the chart renders repository:tag).
         assert.strictEqual(release.values.replicaCount, 1);
-        assert.strictEqual(release.values.track, "canary");
-        assert.deepStrictEqual(release.values.prometheus, { labels: { release_track: "canary" } });
+        assert.deepStrictEqual(release.values.autoscaling, { enabled: false });
+        assert.deepStrictEqual(release.values.podLabels, { track: "canary", release_track: "canary" });
         assert.strictEqual(release.values.image.repository, "127.0.0.1:5000/mirador-rca");
-        assert.match(release.values.image.digest, digestPattern);
-        assert.strictEqual(release.values.image.tag, undefined, "no tag may reach the chart");
-        assert.strictEqual(release.values.image.digest, String(run.outputs.imageDigest));
+        assert.match(release.values.image.tag, /^v0\.4\.0@sha256:[a-f0-9]{64}$/);
+        assert.strictEqual(release.values.image.tag, `v0.4.0@${String(run.outputs.imageDigest)}`);
+        for (const gone of ["track", "prometheus"]) {
+            assert.strictEqual(release.values[gone], undefined, `the chart has no value ${gone}`);
+        }
+        assert.strictEqual(release.values.image.digest, undefined, "the chart has no image.digest");
+        assert.strictEqual(release.postrender, undefined, "no post-renderer unless helm.postRenderer is set");
         assert.deepStrictEqual([release.atomic, release.cleanupOnFail, release.timeout], [true, true, 300]);
         assert.strictEqual(release.allowNullValues, true, "a digest the preview does not know stays unknown");
+    });
+
+    it("smoke-tests the profile's gRPC service: the health check, then each call with what its answer must hold", () => {
+        const env = (name: string) => run.byName(name).inputs.environment as Record<string, string>;
+        const profile = loadServiceProfile(path.join(repoRoot, "profiles", "mirador-rca.yaml"));
+        const health = env("smoke-health");
+        assert.strictEqual(health.METHOD, `${profile.grpc.health}/Check`);
+        assert.deepStrictEqual(JSON.parse(health.REQUEST), { service: profile.grpc.service });
+        assert.deepStrictEqual(JSON.parse(health.EXPECT), ['"status": "SERVING"']);
+        for (const call of profile.grpc.smoke) {
+            const step = run.byName(`smoke-${call.name}`).inputs;
+            assert.strictEqual(step.create, "node components/steps/smoke-call.js");
+            assert.deepStrictEqual(
+                [step.environment.METHOD, JSON.parse(step.environment.REQUEST), JSON.parse(step.environment.EXPECT)],
+                [`${profile.grpc.service}/${call.method}`, call.request, call.expect],
+            );
+            assert.deepStrictEqual(
+                [step.environment.ENDPOINT, step.environment.PLAINTEXT],
+                ["127.0.0.1:50051", "true"],
+            );
+            assert.deepStrictEqual(step.triggers, [run.outputs.imageDigestRef], "re-run exactly for a new digest");
+        }
+    });
+
+    it("lints the chart with the digest at the profile's image value path, as the release pins it", () => {
+        const lint = run.byName("chart-lint").inputs.environment;
+        assert.deepStrictEqual(
+            [lint.IMAGE_VALUE_PATH, lint.IMAGE_VALUE],
+            ["image.tag", `v0.4.0@${String(run.outputs.imageDigest)}`],
+        );
+        assert.strictEqual(lint.IMAGE_VALUE, run.byName("canary-release").inputs.values.image.tag);
+    });
+
+    it("runs the profile's preflight and prebuild commands in the checkout", () => {
+        assert.strictEqual(run.byName("preflight-make-verify").inputs.create, 'cd "$SOURCE_DIR" && make verify');
+        assert.strictEqual(run.byName("image-prebuild").inputs.create, 'cd "$SOURCE_DIR" && make build');
     });
 
     it("signs and verifies exactly the pushed digest, and re-runs both only when it changes", () => {
@@ -208,7 +252,7 @@ describe("staging stack options", () => {
         assert.strictEqual(release.values.hostNetwork, true);
         assert.ok(run.dependsOn("canary-rollout-pods-ready", "canary-pending-guard"));
         assert.ok(!run.dependsOn("canary-rollout-pods-ready", "canary-release"), "it runs while Helm waits");
-        assert.ok(run.dependsOn("smoke-investigate", "canary-rollout-pods-ready"));
+        assert.ok(run.dependsOn("smoke-health", "canary-rollout-pods-ready"));
         assert.ok(run.dependsOn("traffic-routing", "canary-rollout-pods-ready"));
         // Another value is another rollout: the pods are told apart by it.
         const other = await runProgram({

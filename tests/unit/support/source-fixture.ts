@@ -1,9 +1,16 @@
-// A throw-away service checkout for unit tests: the example chart, a CHANGELOG, cosign key files, a git history.
+// A throw-away service checkout for unit tests that fits the service profile profiles/mirador-rca.yaml: the tree of
+// tests/fixtures/service-checkout (a chart in the real chart's values shape, the .proto of the profile's gRPC
+// service, the Sloth spec, a Dockerfile), a CHANGELOG, cosign key files and a git history. Importing it puts
+// stand-ins for the profile commands' tools on PATH (./tools-on-path).
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { repoRoot } from "../../support/tools";
+import "./tools-on-path";
+
+/** The checkout's tree, copied into every fixture. */
+export const checkoutTree = path.join(repoRoot, "tests", "fixtures", "service-checkout");
 
 export interface SourceFixture {
     dir: string;
@@ -20,6 +27,8 @@ export interface FixtureOptions {
     /** Existing release tags, created on the first commit. */
     tags?: string[];
     changelog?: string;
+    /** Files to write (content) or remove (null) before the commit, relative to the checkout. */
+    files?: Record<string, string | null>;
 }
 
 /** The origin URL of the fixture: GitHub's, rewritten by url.<bare>.insteadOf to a local bare repository. */
@@ -44,7 +53,7 @@ export function changelogFor(version: string): string {
 export function createSourceFixture(opts: FixtureOptions = {}): SourceFixture {
     const version = opts.version ?? "0.4.0";
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-source-"));
-    fs.cpSync(path.join(repoRoot, "examples", "mirador-rca", "charts"), path.join(dir, "charts"), { recursive: true });
+    fs.cpSync(checkoutTree, dir, { recursive: true, filter: (f) => f !== path.join(checkoutTree, "README.md") });
     const chartFile = path.join(dir, "charts", "mirador-rca", "Chart.yaml");
     fs.writeFileSync(
         chartFile,
@@ -56,6 +65,15 @@ export function createSourceFixture(opts: FixtureOptions = {}): SourceFixture {
     fs.writeFileSync(path.join(dir, "CHANGELOG.md"), opts.changelog ?? changelogFor(version));
     fs.writeFileSync(path.join(dir, "cosign.key"), "encrypted private key (fixture)\n");
     fs.writeFileSync(path.join(dir, "cosign.pub"), "public key (fixture)\n");
+    for (const [file, content] of Object.entries(opts.files ?? {})) {
+        const full = path.join(dir, file);
+        if (content === null) {
+            fs.rmSync(full, { recursive: true, force: true });
+        } else {
+            fs.mkdirSync(path.dirname(full), { recursive: true });
+            fs.writeFileSync(full, content);
+        }
+    }
     const git = (...args: string[]) =>
         execFileSync("git", ["-C", dir, ...args], {
             encoding: "utf8",

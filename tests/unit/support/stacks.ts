@@ -7,7 +7,7 @@ export function stagingConfig(src: SourceFixture): Record<string, unknown> {
         role: "canary",
         version: "0.4.0",
         sourceDir: src.dir,
-        image: { repository: "127.0.0.1:5000/mirador-rca", prebuild: "make build" },
+        image: { repository: "127.0.0.1:5000/mirador-rca" },
         cosign: {
             key: path.join(src.dir, "cosign.key"),
             publicKey: path.join(src.dir, "cosign.pub"),

@@ -14,7 +14,7 @@ import {
 } from "./components/attestation-check";
 import { ImageAttestations } from "./components/attestations";
 import { ChartPackage } from "./components/chart-package";
-import { ChartRelease } from "./components/chart-release";
+import { ChartRelease, ChartReleaseArgs, releaseContract, structureValues } from "./components/chart-release";
 import { pinnedImageValue } from "./components/pinned-values";
 import { askRenewal, renewing } from "./components/gate-verdict-renewal";
 import { GitHubRelease } from "./components/github-release";
@@ -25,7 +25,9 @@ import { ReleaseTag } from "./components/release-tag";
 import { RollbackAnnouncement } from "./components/rollback-announcement";
 import { SignatureCheck } from "./components/signature-check";
 import { SignedImage } from "./components/signed-image";
+import { PLACEHOLDER_DIGEST, renderedCheckStep } from "./components/rendered-release";
 import { SmokeTests } from "./components/smoke-tests";
+import { treeDigest } from "./components/tree-digest";
 import { TrafficSwitch } from "./components/traffic-switch";
 import { productionTarget } from "./config/production-target";
 import { pulumiConfigSource } from "./config/reader";
@@ -60,6 +62,27 @@ function releaseSettings(s: ReleaseSettings) {
     };
 }
 
+/** What the release is checked against as rendered: the service profile's kinds and gRPC port. */
+function renderedSettings(s: ReleaseSettings, loadTimeChart: string) {
+    return {
+        loadTimeChart,
+        optionalKinds: s.profile.chart.optionalKinds,
+        grpcPort: s.profile.chart.ports.grpc,
+    };
+}
+
+/** The smoke tests' endpoint: the rendered one, unless smoke.endpoint names another way to it. */
+function smokeEndpoint(s: CanaryReleaseSettings, rendered: string | undefined): string {
+    const endpoint = s.smoke.endpoint ?? rendered;
+    if (endpoint === undefined) {
+        throw new Error(
+            `the canary's chart renders no Service port named ${s.profile.chart.ports.grpc} (the service profile's ` +
+                "chart.ports.grpc): set mirador-release:smoke.endpoint to host:port of its gRPC service",
+        );
+    }
+    return endpoint;
+}
+
 /** The server-side apply field manager of this stack's routing keys: one per stack, so that each owns its own. */
 function routingFieldManager(): string {
     return `mirador-release-${pulumi.getStack()}`;
@@ -73,12 +96,18 @@ function routingFieldManager(): string {
 function canary(s: CanaryReleaseSettings) {
     const provider = kubernetesProvider(s);
     const prebuild = s.prebuild?.run ?? "";
-    const preflight = new Preflight("preflight", {
-        sourceDir: rel(s.source.dir),
-        commands: s.preflightCommands.map((c) => c.run),
-        commit: s.source.commit,
-        version: s.version,
-    });
+    // Before anything is built: the canary as the chart renders it (placeholder digest), against the cluster's kinds.
+    const structure = s.canary.abort ? undefined : canaryStructureCheck(s);
+    const preflight = new Preflight(
+        "preflight",
+        {
+            sourceDir: rel(s.source.dir),
+            commands: s.preflightCommands.map((c) => c.run),
+            commit: s.source.commit,
+            version: s.version,
+        },
+        { dependsOn: structure ? [structure] : [] },
+    );
     const image = new SignedImage(
         "image",
         {
@@ -159,29 +188,62 @@ function canary(s: CanaryReleaseSettings) {
     };
 }
 
+/** The canary's release arguments, for a digest and chart (the structure check's placeholder, or the real ones). */
+function canaryReleaseArgs(
+    s: CanaryReleaseSettings,
+    built: { digest: pulumi.Input<string>; chart: pulumi.Input<string>; chartDigest: pulumi.Input<string> },
+    provider?: k8s.Provider,
+): ChartReleaseArgs {
+    return {
+        ...releaseSettings(s),
+        chartArchive: built.chart,
+        chartDigest: built.chartDigest,
+        imageRepository: s.image.repository,
+        imageTag: s.tag,
+        imageDigest: built.digest,
+        track: "canary",
+        trackLabels: { [s.profile.track.label]: s.profile.track.canary },
+        replicaCount: s.canary.replicaCount,
+        extraPodLabels: s.canary.prometheusLabels,
+        rendered: renderedSettings(s, s.source.chartDir),
+        provider,
+    };
+}
+
+/** The step before the build: the canary rendered from the checkout's chart, with the placeholder digest. */
+function canaryStructureCheck(s: CanaryReleaseSettings) {
+    const chartDir = rel(s.source.chartDir);
+    const args = canaryReleaseArgs(s, { digest: PLACEHOLDER_DIGEST, chart: chartDir, chartDigest: "" });
+    return renderedCheckStep(
+        "canary-structure",
+        {
+            release: args.name,
+            namespace: args.namespace,
+            chart: chartDir,
+            chartDigest: treeDigest(s.source.chartDir),
+            valuesFiles: args.valuesFiles,
+            values: structureValues(args),
+            postRenderer: args.postRenderer,
+            contract: releaseContract(args),
+            digest: PLACEHOLDER_DIGEST,
+            kubeconfig: args.kubeconfig,
+            kubeContext: args.kubeContext,
+        },
+        {},
+    );
+}
+
 /** The canary's Helm release and its smoke tests. */
 function canaryRelease(s: CanaryReleaseSettings, image: SignedImage, chart: ChartPackage, provider?: k8s.Provider) {
     const release = new ChartRelease(
         "canary",
-        {
-            ...releaseSettings(s),
-            chartArchive: chart.localChart,
-            chartDigest: chart.digest,
-            imageRepository: s.image.repository,
-            imageTag: s.tag,
-            imageDigest: image.digest,
-            track: "canary",
-            trackLabels: { [s.profile.track.label]: s.profile.track.canary },
-            replicaCount: s.canary.replicaCount,
-            extraPodLabels: s.canary.prometheusLabels,
-            provider,
-        },
+        canaryReleaseArgs(s, { digest: image.digest, chart: chart.localChart, chartDigest: chart.digest }, provider),
         { dependsOn: [image] },
     );
     const smoke = new SmokeTests(
         "smoke",
         {
-            endpoint: s.smoke.endpoint,
+            endpoint: smokeEndpoint(s, release.endpoint),
             plaintext: s.smoke.plaintext,
             digestRef: image.digestRef,
             service: s.profile.grpc.service,
@@ -287,6 +349,7 @@ async function production(s: ProductionReleaseSettings) {
             imageDigest: deployed.imageDigest,
             track: "stable",
             trackLabels: { [s.profile.track.label]: s.profile.track.stable },
+            rendered: renderedSettings(s, deployed.chartArchive),
             provider,
             description: judged?.gate.description ?? target.rollback?.reason,
             protect: true,

@@ -10,6 +10,7 @@ import { driftMarker, liveReleaseDrift } from "./release-drift";
 import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
 import { ChartValuePaths } from "../config/service-profile";
 import { pinnedValues } from "./pinned-values";
+import { checkStructure, PLACEHOLDER_DIGEST, ReleaseContract, renderedCheckStep } from "./rendered-release";
 import { mergeValues, Values } from "./values";
 
 export interface ChartReleaseArgs {
@@ -59,6 +60,84 @@ export interface ChartReleaseArgs {
     description?: pulumi.Input<string>;
     /** Refuse to delete or replace the Helm release (production: retire it deliberately, README). */
     protect?: boolean;
+    /** What the release is checked against as rendered (docs/rendered-release.md). */
+    rendered: RenderedSettings;
+}
+
+export interface RenderedSettings {
+    /** The same chart as chartArchive, readable while the program loads (staging: the checkout's chart folder). */
+    loadTimeChart: string;
+    /** Kind → the value that turns it off (the service profile's chart.optionalKinds). */
+    optionalKinds: Record<string, string>;
+    /** The Service and container port name of the gRPC service (the service profile's chart.ports.grpc). */
+    grpcPort: string;
+}
+
+/** What the rendered release must be: the signed image through the profile's path, the canary's replicas. */
+export function releaseContract(args: ChartReleaseArgs): ReleaseContract {
+    const paths = args.valuePaths;
+    return {
+        namespace: args.namespace,
+        imageRepository: args.imageRepository,
+        imageValuePath: paths.imageDigest ?? paths.imageTag ?? paths.imageRepository,
+        ...(args.replicaCount === undefined
+            ? {}
+            : {
+                  replicas: {
+                      count: args.replicaCount,
+                      valuePath: paths.replicas,
+                      ...(paths.autoscaling ? { autoscalingPath: paths.autoscaling } : {}),
+                  },
+              }),
+        optionalKinds: args.rendered.optionalKinds,
+        grpcPort: args.rendered.grpcPort,
+    };
+}
+
+/** The values Helm gets, with the placeholder digest: what the structure is rendered with at load time. */
+export function structureValues(args: ChartReleaseArgs): Record<string, unknown> {
+    const values = mergeValues(args.values, {
+        ...pinnedValues({ ...releasePins(args), imageDigest: PLACEHOLDER_DIGEST }),
+        podAnnotations: { [rolloutAnnotation]: "structure-check" },
+        releaseDrift: "none",
+    });
+    const plain = JSON.stringify(values, (_k, v: unknown) => {
+        if (pulumi.Output.isInstance(v)) {
+            throw new Error(
+                `the values of release ${args.namespace}/${args.name} hold a secret or computed value: the ` +
+                    "release cannot be checked as rendered while the program loads; give helm.values as plain values",
+            );
+        }
+        return v;
+    });
+    return JSON.parse(plain) as Record<string, unknown>;
+}
+
+/** Renders the release with the placeholder digest and throws naming each problem; the rendered facts. */
+export function releaseStructure(args: ChartReleaseArgs) {
+    return checkStructure(
+        {
+            release: args.name,
+            namespace: args.namespace,
+            chart: args.rendered.loadTimeChart,
+            valuesFiles: args.valuesFiles,
+            values: structureValues(args),
+            postRenderer: args.postRenderer,
+        },
+        releaseContract(args),
+        `the ${args.track} release ${args.namespace}/${args.name}`,
+    );
+}
+
+function releasePins(args: ChartReleaseArgs) {
+    return {
+        paths: args.valuePaths,
+        imageRepository: args.imageRepository,
+        imageTag: args.imageTag,
+        imageDigest: args.imageDigest,
+        podLabels: { ...args.extraPodLabels, ...args.trackLabels },
+        replicaCount: args.replicaCount,
+    };
 }
 
 /** A relative path as Helm must get it to run the file itself, not look its name up on PATH (`./x`, not `x`). */
@@ -77,6 +156,8 @@ export class ChartRelease extends pulumi.ComponentResource {
     readonly deployedAt: pulumi.Output<string>;
     /** Watches this rollout's pods while Helm waits, and names the one that is not Ready. */
     readonly rollout: RolloutWatch;
+    /** Where the release's gRPC service answers, as rendered (undefined: no Service port named for it). */
+    readonly endpoint: string | undefined;
 
     constructor(name: string, args: ChartReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mirador:release:ChartRelease", name, {}, opts);
@@ -103,14 +184,10 @@ export class ChartRelease extends pulumi.ComponentResource {
             { parent: this, dependsOn: waitFor(opts), ignoreChanges: isPending(live) ? [] : ["triggers[2]"] },
         );
 
-        const pinned = pinnedValues({
-            paths: args.valuePaths,
-            imageRepository: args.imageRepository,
-            imageTag: args.imageTag,
-            imageDigest: args.imageDigest,
-            podLabels: { ...args.extraPodLabels, ...args.trackLabels },
-            replicaCount: args.replicaCount,
-        });
+        // The structure as rendered, while the program loads: a chart that would not run what is checked stops
+        // here, in preview too. Its gRPC endpoint is where the smoke tests call.
+        this.endpoint = releaseStructure(args).endpoint;
+        const pinned = pinnedValues(releasePins(args));
         // The rollout's id: a hash of everything Helm gets, set as a pod annotation so that the rollout watch tells
         // this rollout's pods from the previous ones. It changes exactly when the release's inputs change.
         const values = mergeValues(args.values, pinned);
@@ -126,6 +203,28 @@ export class ChartRelease extends pulumi.ComponentResource {
         // Drift (a hand-run helm rollback/upgrade, a kubectl edit) is named in the values, so the preview shows it
         // and the up upgrades the release back; without drift the stored marker stays and nothing changes.
         const drift = liveReleaseDrift({ ...args, release: args.name, kubeContext: args.kubeContext });
+        const helmValues = mergeValues(values, {
+            podAnnotations: { [rolloutAnnotation]: rolloutId },
+            releaseDrift: driftMarker(drift),
+        });
+        // Right before Helm changes the release: the same render with the signed digest, against the cluster's kinds.
+        const rendered = renderedCheckStep(
+            `${name}-rendered-check`,
+            {
+                release: args.name,
+                namespace: args.namespace,
+                chart: args.chartArchive,
+                chartDigest: args.chartDigest,
+                valuesFiles: args.valuesFiles,
+                values: helmValues,
+                postRenderer: args.postRenderer,
+                contract: releaseContract(args),
+                digest: args.imageDigest,
+                kubeconfig: args.kubeconfig,
+                kubeContext: args.kubeContext,
+            },
+            { parent: this, dependsOn: waitFor(opts, guard) },
+        );
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
@@ -134,10 +233,7 @@ export class ChartRelease extends pulumi.ComponentResource {
                 createNamespace: true,
                 chart: args.chartArchive,
                 valueYamlFiles: args.valuesFiles.map((f) => new pulumi.asset.FileAsset(f)),
-                values: mergeValues(values, {
-                    podAnnotations: { [rolloutAnnotation]: rolloutId },
-                    releaseDrift: driftMarker(drift),
-                }),
+                values: helmValues,
                 // Without this the provider's check drops null values, and with them a value the preview does not
                 // know yet (a new image digest): the plan would show the digest pin as removed instead of
                 // "computed by the update". A null in a values overlay now reaches Helm, which takes it, as Helm
@@ -157,7 +253,7 @@ export class ChartRelease extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: waitFor(opts, guard),
+                dependsOn: waitFor(opts, guard, rendered),
                 provider: args.provider,
                 protect: args.protect,
                 ignoreChanges: drift.drift.length > 0 ? [] : ["values.releaseDrift"],

@@ -48,14 +48,19 @@ export function pinnedImageValue(
     paths: ChartValuePaths,
     imageTag: string,
     imageDigest: pulumi.Input<string>,
-): { path: string; value: pulumi.Output<string> } {
+): { path: string; value: pulumi.Input<string> } {
     if (paths.imageDigest !== undefined) {
-        return { path: paths.imageDigest, value: pulumi.output(imageDigest) };
+        return { path: paths.imageDigest, value: imageDigest };
     }
     if (paths.imageTag === undefined) {
         throw new Error("the service profile's chart.values has neither imageDigest nor imageTag");
     }
-    return { path: paths.imageTag, value: pulumi.output(imageDigest).apply((digest) => `${imageTag}@${digest}`) };
+    // A plain digest (the rendered structure's placeholder) stays plain: the load-time render needs no Output.
+    const value =
+        typeof imageDigest === "string"
+            ? `${imageTag}@${imageDigest}`
+            : pulumi.output(imageDigest).apply((digest) => `${imageTag}@${digest}`);
+    return { path: paths.imageTag, value };
 }
 
 /** The pinned values, as one overlay that goes over the stack's values. */

@@ -33,8 +33,13 @@ export interface RenderedVerdict {
     images: string[];
 }
 
-export function checkRendered(objects: RenderedObject[], c: RenderedContract): RenderedVerdict {
+export function checkRendered(all: RenderedObject[], c: RenderedContract): RenderedVerdict {
     const problems: string[] = [];
+    const named = (o: RenderedObject) => typeof o.kind === "string" && typeof o.metadata?.name === "string";
+    for (const o of all.filter((x) => !named(x))) {
+        problems.push(`the chart renders an object without kind or metadata.name: ${JSON.stringify(o).slice(0, 120)}`);
+    }
+    const objects = all.filter(named);
     const templates = podTemplates(objects);
     if (templates.length === 0) {
         problems.push("the chart renders no workload (no Deployment, StatefulSet, DaemonSet, Job or Pod)");

@@ -36,6 +36,8 @@ export interface RenderedCheckArgs {
     namespace: string;
     /** The chart the Helm release installs (the packaged archive). */
     chart: pulumi.Input<string>;
+    /** The chart's digest: the check re-runs when the chart changes at the same path. */
+    chartDigest: pulumi.Input<string>;
     valuesFiles: string[];
     /** Exactly the values the Helm release gets. */
     values: Values;
@@ -73,7 +75,7 @@ export function renderedCheckStep(
                 ...(args.kubeconfig ? { KUBECONFIG: args.kubeconfig } : {}),
                 ...(args.kubeContext ? { KUBE_CONTEXT: args.kubeContext } : {}),
             },
-            triggers: [args.chart, values, contract],
+            triggers: [args.chart, args.chartDigest, values, contract],
         },
         { ...opts, dependsOn: waitFor(opts) },
     );

@@ -71,8 +71,11 @@ export interface CosignSettings {
 }
 
 export interface SmokeSettings {
-    /** host:port of the canary's gRPC endpoint, as reachable from where `pulumi up` runs. */
-    endpoint: string;
+    /**
+     * host:port of the canary's gRPC endpoint, as reachable from where `pulumi up` runs; unset: the rendered one
+     * (`<service>.<namespace>.svc:<port>`, or `127.0.0.1:<port>` for pods on the node's network).
+     */
+    endpoint?: string;
     plaintext: boolean;
 }
 

@@ -350,13 +350,14 @@ function readCanary(r: Reader, trackLabel: string | undefined): CanarySettings {
 
 function readSmoke(r: Reader): SmokeSettings {
     const smoke = r.object("smoke");
-    const endpoint = r.field(smoke, "smoke", "endpoint") ?? "";
-    const endpointProblem =
-        endpoint === ""
-            ? "is not set (expected host:port of the canary's gRPC endpoint, e.g. 127.0.0.1:50051)"
-            : hostPortProblem(endpoint, true);
+    // Unset: the endpoint the canary's chart renders (index.ts).
+    const endpoint = r.field(smoke, "smoke", "endpoint");
+    const endpointProblem = endpoint === undefined ? undefined : hostPortProblem(endpoint, true);
     if (endpointProblem) r.problems.add("smoke.endpoint", endpointProblem);
-    return { endpoint, plaintext: r.flag(smoke, "smoke", "plaintext", false) };
+    return {
+        ...(endpoint === undefined ? {} : { endpoint }),
+        plaintext: r.flag(smoke, "smoke", "plaintext", false),
+    };
 }
 
 /** mirador-release:rollback: the version production returns to (checked against its history when it runs). */

@@ -175,11 +175,10 @@ describe("attestations: staging attests the signed digest, prod verifies before 
         digest = String(staging.imageDigest);
         const load = await sandbox.load(60, 10);
         assert.ok(Object.keys(load.errors).length === 0, JSON.stringify(load));
-        const values = sandbox.nodeValues(sandbox.ports.prodGrpc, sandbox.ports.prodMetrics);
         await sandbox.configure(sandbox.prod, {
             version: "0.4.1",
             attestations: { gateVerdictMaxAgeMinutes: 1 },
-            helm: { timeoutSeconds: 60, values: { ...values, faultInjection: { startup: "crash" } } },
+            helm: sandbox.prodHelm({ timeoutSeconds: 60, values: { faultInjection: { startup: "crash" } } }),
         });
         const verdicts = async () => {
             const args = ["verify-attestation", "--key", sandbox.infra.MIRADOR_COSIGN_PUBLIC_KEY];
@@ -200,7 +199,7 @@ describe("attestations: staging attests the signed digest, prod verifies before 
         // verdict, then deploys. Without the renewal it would stop at the old verdict's age.
         const due = Date.parse(judgedAt) + 50_000 - Date.now();
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, due)));
-        await sandbox.configure(sandbox.prod, { helm: { timeoutSeconds: 120, values } });
+        await sandbox.configure(sandbox.prod, { helm: sandbox.prodHelm({ timeoutSeconds: 120 }) });
         let output = "";
         const replaced: string[] = [];
         await sandbox.prod.up({

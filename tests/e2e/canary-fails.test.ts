@@ -51,9 +51,8 @@ describe("a canary that does not become Ready", function () {
 
     /** Sets the canary's start-up fault (or none) and a short Helm timeout, as a stack file would. */
     async function configureCanary(startup: "" | "crash" | "hang"): Promise<void> {
-        const values = sandbox.nodeValues(sandbox.ports.canaryGrpc, sandbox.ports.canaryMetrics);
         await sandbox.configure(sandbox.staging, {
-            helm: { timeoutSeconds, values: { ...values, faultInjection: { startup } } },
+            helm: sandbox.canaryHelm({ timeoutSeconds, values: { faultInjection: { startup } } }),
         });
     }
 

@@ -124,9 +124,8 @@ describe("a pulumi up killed during a Helm upgrade", function () {
     });
 
     it("1. staging: killed while Helm upgrades the canary, resume-release ends deployed with the canary's digest", async () => {
-        const values = sandbox.nodeValues(sandbox.ports.canaryGrpc, sandbox.ports.canaryMetrics);
         await sandbox.configure(sandbox.staging, {
-            helm: { values: { ...values, podAnnotations: { "e2e/killed-run": "1" } } },
+            helm: sandbox.canaryHelm({ values: { podAnnotations: { "e2e/killed-run": "1" } } }),
         });
         const pending = await killDuringUpgrade("local-staging", "mirador-staging", "mirador-rca-canary");
         const output = await resume("local-staging");
@@ -139,9 +138,8 @@ describe("a pulumi up killed during a Helm upgrade", function () {
         const load = await sandbox.load(75, 10);
         assert.ok(load.calls >= 600 && Object.keys(load.errors).length === 0, JSON.stringify(load));
         await sandbox.prod.up({ onOutput: log });
-        const values = sandbox.nodeValues(sandbox.ports.prodGrpc, sandbox.ports.prodMetrics);
         await sandbox.configure(sandbox.prod, {
-            helm: { values: { ...values, podAnnotations: { "e2e/killed-run": "2" } } },
+            helm: sandbox.prodHelm({ values: { podAnnotations: { "e2e/killed-run": "2" } } }),
         });
         const pending = await killDuringUpgrade("local-prod", "mirador-prod", "mirador-rca");
         const output = await resume("local-prod");

@@ -37,6 +37,9 @@ const PROJECT_FILES = [
     // The production program runs the SLO gate (components/promotion-gate.ts): its CLI and the Sloth spec.
     "gate",
     "slos",
+    // The service's contract, and the local node's Helm post-renderer (helm.postRenderer).
+    "profiles",
+    "scripts/local-node-postrender",
 ];
 
 export interface SandboxPorts {
@@ -331,14 +334,15 @@ export class ReleaseSandbox {
             role: "canary",
             version,
             sourceDir: i.MIRADOR_SOURCE_DIR,
-            image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca`, prebuild: "make build", network: "host" },
+            image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca`, network: "host" },
             cosign: this.cosignSettings(true),
             cosignPassword: new Secret(this.cosignPassword),
             // govulncheck cannot reach its vulnerability database from here.
             preflight: { commands: ["make verify"] },
             canary: { replicaCount: 1, trafficWeight: 10, prometheusLabels: { release_track: "canary" } },
-            smoke: { endpoint: `127.0.0.1:${this.ports.canaryGrpc}`, plaintext: true },
-            helm: { values: this.nodeValues(this.ports.canaryGrpc, this.ports.canaryMetrics) },
+            // The rendered endpoint: 127.0.0.1 at the chart's service.port (the pod is on the node's network).
+            smoke: { plaintext: true },
+            helm: this.canaryHelm(),
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
             // local-prod fetches the canary's chart from the local registry by digest, as prod does from ghcr.io.
@@ -359,7 +363,7 @@ export class ReleaseSandbox {
             cosignPassword: new Secret(this.cosignPassword),
             prometheusUrl: i.MIRADOR_PROMETHEUS_URL,
             kubernetes: { kubeconfig: i.KUBECONFIG },
-            helm: { values: this.nodeValues(this.ports.prodGrpc, this.ports.prodMetrics) },
+            helm: this.prodHelm(),
             gate: this.gateConfig,
             gitRemote: "origin",
             github: { enabled: false },
@@ -368,11 +372,48 @@ export class ReleaseSandbox {
     }
 
     /**
-     * Chart values that run a release's pod on the local node's loopback, at the given ports: one replica (a second
-     * pod on the one node could not bind the same ports, and would never be scheduled).
+     * The helm settings that run a release's pod on the local node's loopback, at the given ports, as the local stacks
+     * do: the post-renderer puts the pod on the node's network; one replica without the chart's HPA (a second pod on
+     * the one node could not bind the same ports, and would never be scheduled); no PrometheusRule (no Prometheus
+     * Operator here); the objects keep the names the tests know.
      */
-    nodeValues(grpcPort: number, metricsPort: number): Record<string, unknown> {
-        return { replicaCount: 1, hostNetwork: true, listenAddress: "127.0.0.1", service: { grpcPort, metricsPort } };
+    nodeHelm(fullname: string, grpcPort: number, metricsPort: number): Record<string, unknown> {
+        return {
+            postRenderer: "scripts/local-node-postrender",
+            values: this.nodeValues(fullname, grpcPort, metricsPort),
+        };
+    }
+
+    /** local-staging's helm settings with more (a test's timeout, fault hooks, annotations) on top. */
+    canaryHelm(more: { values?: Record<string, unknown>; [key: string]: unknown } = {}): Record<string, unknown> {
+        return this.withHelm(
+            this.nodeHelm("mirador-rca-canary", this.ports.canaryGrpc, this.ports.canaryMetrics),
+            more,
+        );
+    }
+
+    /** local-prod's helm settings with more on top. */
+    prodHelm(more: { values?: Record<string, unknown>; [key: string]: unknown } = {}): Record<string, unknown> {
+        return this.withHelm(this.nodeHelm("mirador-rca", this.ports.prodGrpc, this.ports.prodMetrics), more);
+    }
+
+    private withHelm(
+        base: Record<string, unknown>,
+        more: { values?: Record<string, unknown> },
+    ): Record<string, unknown> {
+        return { ...base, ...more, values: { ...(base.values as Record<string, unknown>), ...more.values } };
+    }
+
+    nodeValues(fullname: string, grpcPort: number, metricsPort: number): Record<string, unknown> {
+        return {
+            fullnameOverride: fullname,
+            replicaCount: 1,
+            autoscaling: { enabled: false },
+            alerts: { enabled: false },
+            service: { port: grpcPort },
+            metrics: { port: metricsPort },
+            config: { server: { address: `127.0.0.1:${grpcPort}`, metricsAddress: `127.0.0.1:${metricsPort}` } },
+        };
     }
 
     cosignSettings(signs: boolean) {
@@ -388,6 +429,7 @@ export class ReleaseSandbox {
     private copyProject(): void {
         fs.mkdirSync(this.projectDir, { recursive: true });
         for (const f of PROJECT_FILES) {
+            fs.mkdirSync(path.dirname(path.join(this.projectDir, f)), { recursive: true });
             fs.cpSync(path.join(repoRoot, f), path.join(this.projectDir, f), { recursive: true });
         }
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(this.projectDir, "node_modules"));

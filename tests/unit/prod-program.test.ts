@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cachedChartPath } from "../../components/chart-fetch";
-import { createSourceFixture, SourceFixture } from "./support/source-fixture";
+import { createSourceFixture, SourceFixture, writePackagedChart } from "./support/source-fixture";
 import { isSecretValue, ProgramRun, runProgram } from "./support/program";
 import { prodConfig, prodSecrets } from "./support/stacks";
 
@@ -31,7 +31,7 @@ describe("prod stack (role production)", () => {
     before(async () => {
         src = createSourceFixture({ tags: ["v0.3.0"] });
         archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "mirador-rca-0.4.0.tgz");
-        fs.writeFileSync(archive, "packaged chart bytes");
+        writePackagedChart(archive);
         run = await runProgram({
             stack: "prod",
             config: prodConfig(src),
@@ -56,6 +56,7 @@ describe("prod stack (role production)", () => {
             "command:local:Command production-deployed-at",
             "command:local:Command production-lock-protect",
             "command:local:Command production-pending-guard",
+            "command:local:Command production-rendered-check",
             "command:local:Command production-restore-deployments",
             "command:local:Command production-rollout-pods-ready",
             "command:local:Command promotion-gate-judge",
@@ -264,7 +265,7 @@ describe("prod stack refuses what did not run as the canary", () => {
     before(() => {
         src = createSourceFixture({ tags: ["v0.3.0"] });
         archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "mirador-rca-0.4.0.tgz");
-        fs.writeFileSync(archive, "packaged chart bytes");
+        writePackagedChart(archive);
     });
     after(() => {
         src.remove();
@@ -326,7 +327,7 @@ describe("prod stack options", () => {
     it("declares each version's GitHub release as its own kept resource, so the next version replaces none", async () => {
         const src = createSourceFixture({ version: "0.4.1", tags: ["v0.3.0", "v0.4.0"] });
         const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "chart.tgz");
-        fs.writeFileSync(archive, "chart");
+        writePackagedChart(archive);
         try {
             const run = await runProgram({
                 stack: "prod",
@@ -348,7 +349,7 @@ describe("prod stack options", () => {
     it("declares no GitHub release and no announcement when both are switched off", async () => {
         const src = createSourceFixture();
         const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mirador-dist-")), "chart.tgz");
-        fs.writeFileSync(archive, "chart");
+        writePackagedChart(archive);
         try {
             const config = { ...prodConfig(src), github: { enabled: false }, announce: { enabled: false } };
             const run = await runProgram({

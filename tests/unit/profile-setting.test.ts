@@ -265,7 +265,7 @@ describe("the service profile at config stage", () => {
             const release = run.byName("canary-release").inputs;
             assert.strictEqual(release.postrender, path.relative(repoRoot, file));
             const rollout = release.values.podAnnotations["mirador.release/rollout"];
-            fs.writeFileSync(file, "#!/bin/sh\nsed s/a/b/\n", { mode: 0o755 });
+            fs.writeFileSync(file, "#!/bin/sh\ncat\necho '# post-rendered'\n", { mode: 0o755 });
             const again = await runProgram({ stack: "staging", config, secretKeys: stagingSecrets });
             assert.notStrictEqual(
                 again.byName("canary-release").inputs.values.podAnnotations["mirador.release/rollout"],

@@ -1,5 +1,6 @@
 // Runs the release program (index.ts) under pulumi.runtime.setMocks and records every registration as the engine
 // would receive it: type, name, parent, raw inputs (with secret markers), and the dependency URNs.
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -109,6 +110,22 @@ fs.writeFileSync(
 );
 process.env.KUBECONFIG = noCluster;
 
+/** `helm package` of the stack's chart into a scratch folder, its triggers in a file of the chart. */
+function packageChart(env: Record<string, string>, triggers: unknown): Buffer {
+    const scratch = fs.mkdtempSync(path.join(chartCache, "package-"));
+    try {
+        const chart = path.join(scratch, "chart");
+        fs.cpSync(path.resolve(repoRoot, env.CHART), chart, { recursive: true });
+        fs.writeFileSync(path.join(chart, "triggers.txt"), JSON.stringify(triggers));
+        execFileSync("helm", ["package", chart, "--destination", scratch, "--version", env.VERSION], {
+            stdio: "ignore",
+        });
+        return fs.readFileSync(path.join(scratch, `${env.NAME}-${env.VERSION}.tgz`));
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
 function cacheChart(bytes: Buffer): string {
     const hex = crypto.createHash("sha256").update(bytes).digest("hex");
     fs.writeFileSync(path.join(chartCache, `sha256-${hex}.tgz`), bytes);
@@ -120,9 +137,9 @@ function commandStdout(inputs: Record<string, any>): string {
     const create = String(inputs.create ?? "");
     const env = (inputs.environment ?? {}) as Record<string, string>;
     if (create.includes("helm package")) {
-        // A new chart (its files are in the triggers) is a new archive, even at the same version.
-        const archive = Buffer.from(`chart ${env.NAME} ${env.VERSION} ${JSON.stringify(inputs.triggers)}`);
-        return `${env.DIST}/${env.NAME}-${env.VERSION}.tgz ${cacheChart(archive)}`;
+        // A real archive of the chart (prod renders it while the program loads), and a new chart (its files are in
+        // the triggers) is a new archive, even at the same version.
+        return `${env.DIST}/${env.NAME}-${env.VERSION}.tgz ${cacheChart(packageChart(env, inputs.triggers))}`;
     }
     if (create.includes("cosign verify")) {
         const digest = String(env.IMAGE ?? "").split("@")[1];

@@ -109,3 +109,20 @@ export function createSourceFixture(opts: FixtureOptions = {}): SourceFixture {
         },
     };
 }
+
+/** A real `helm package` of the fixture's chart at a version, at `archive` (prod renders it while it loads). */
+export function writePackagedChart(archive: string, version = "0.4.0"): void {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-package-"));
+    try {
+        execFileSync(
+            "helm",
+            ["package", path.join(checkoutTree, "charts", "mirador-rca"), "-d", scratch, "--version", version],
+            {
+                stdio: "ignore",
+            },
+        );
+        fs.copyFileSync(path.join(scratch, `mirador-rca-${version}.tgz`), archive);
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}

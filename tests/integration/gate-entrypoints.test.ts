@@ -9,7 +9,7 @@ import { imagePinnedByDigest } from "../../policy/image-pinned-by-digest";
 import { promoteCanariedDigestPolicy } from "../../policy/promote-canaried-digest";
 import { sloGatePolicy } from "../../policy/slo-gate";
 import { CANARY, CANARY_DIGEST, scenario, STABLE, STABLE_DIGEST } from "../support/gate-scenarios";
-import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
+import { pinned, releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 import { freePort } from "../support/ports";
 import { PolicyProject } from "../support/pulumi-engine";
 import { runGateCli } from "../support/run-cli";
@@ -66,8 +66,7 @@ describe("gate entry points", function () {
             assert.match(soak.reason, /\(given\), 40(\.\d+)? min ago/);
         });
 
-        const prod = (digest: string) =>
-            releaseProps("mirador-prod", "mirador-rca", { repository: "r/mirador-rca", digest });
+        const prod = (digest: string) => releaseProps("mirador-prod", "mirador-rca", pinned(digest));
 
         it("policies: the production release of the canaried digest passes all three", async () => {
             const args = validationArgs(prod(CANARY_DIGEST), { prometheusUrl: url() });

@@ -1,5 +1,6 @@
 // The gate's decision from Prometheus answers (an in-memory fake): every check, its verdict and its reason.
 import * as assert from "assert/strict";
+import * as path from "path";
 import { Check } from "../../gate/checks";
 import { parseGateConfig } from "../../gate/config";
 import { evaluateGate, loadGateSpec } from "../../gate/evaluate";
@@ -288,5 +289,28 @@ describe("gate: evaluation", () => {
         const { get } = await evaluate([{ match: "sum(increase(grpc_server_handled_total", answer: bad }]);
         assert.equal(get("canary-requests").result, "error");
         assert.match(get("canary-requests").reason, /400 bad_data: parse error/);
+    });
+
+    it("asks only what another profile names: its track label and values, its request metric, its SLIs", async () => {
+        const other = parseGateConfig(
+            {
+                profile: "tests/fixtures/profiles/other-labels.yaml",
+                sloSpec: "tests/fixtures/slo/ledger-api-sloth.yaml",
+            },
+            "config",
+            path.resolve(__dirname, "..", ".."),
+        );
+        const fake = new FakePrometheus([{ match: "", answer: [] }]);
+        const decision = await evaluateGate(fake, other, loadGateSpec(other), now);
+        assert.equal(decision.decision, "deny");
+        const asked = fake.asked.join("\n");
+        assert.match(asked, /up\{release_track="preview",image=~/);
+        assert.match(
+            asked,
+            /ledger_rpc_served_total\{rpc_service="books\.v2\.LedgerService",release_track="preview"\}/,
+        );
+        assert.match(asked, /ledger_entries_total\{result="failed",release_track="preview"\}/);
+        assert.match(asked, /release_track="main"/, "the period budget of the stable track");
+        assert.doesNotMatch(asked, /[{,(]track[=!,)]|mirador|grpc_/);
     });
 });

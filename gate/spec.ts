@@ -58,6 +58,8 @@ interface Keys {
     pageAlert: string;
     ticketAlert: string;
     rawSli: string;
+    /** The spec-level SLO plugin chain. */
+    specPlugins: string;
 }
 
 const SNAKE: Keys = {
@@ -66,6 +68,7 @@ const SNAKE: Keys = {
     pageAlert: "page_alert",
     ticketAlert: "ticket_alert",
     rawSli: "error_ratio_query",
+    specPlugins: "slo_plugins",
 };
 const CAMEL: Keys = {
     errorQuery: "errorQuery",
@@ -73,6 +76,7 @@ const CAMEL: Keys = {
     pageAlert: "pageAlert",
     ticketAlert: "ticketAlert",
     rawSli: "errorRatioQuery",
+    specPlugins: "sloPlugins",
 };
 
 function isObject(value: unknown): value is Obj {
@@ -163,6 +167,9 @@ function readSlo(at: string, raw: unknown, keys: Keys): Slo {
         throw new ConfigError(`${at}: name is missing`);
     }
     const where = `${at} (${raw.name})`;
+    if (raw.plugins !== undefined && raw.plugins !== null) {
+        throw new ConfigError(`${where}: plugins: ${NO_PLUGINS}`);
+    }
     const objective = raw.objective;
     if (typeof objective !== "number" || !(objective > 0 && objective < 100)) {
         throw new ConfigError(`${where}: objective ${JSON.stringify(objective)} is not a percentage in (0, 100)`);
@@ -192,8 +199,15 @@ function readSlo(at: string, raw: unknown, keys: Keys): Slo {
     };
 }
 
+/** Why a spec with SLO plugins is refused: they would change the rules, and the derived spec does not carry them. */
+const NO_PLUGINS =
+    "SLO plugins are not read (the derived, track-scoped spec would drop them and its rules differ from the service's); remove them";
+
 /** The body of a spec: `service`, `labels` and `slos` at `prefix` ("" or "spec."). */
 function readBody(file: string, format: SpecFormat, body: Obj, prefix: string, keys: Keys): SloSpec {
+    if (body[keys.specPlugins] !== undefined && body[keys.specPlugins] !== null) {
+        throw new ConfigError(`${file}: ${prefix}${keys.specPlugins}: ${NO_PLUGINS}`);
+    }
     if (typeof body.service !== "string" || body.service === "") {
         throw new ConfigError(`${file}: ${prefix}service is missing`);
     }

@@ -106,6 +106,16 @@ describe("gate: Sloth spec", () => {
             /kind "SLO" is not "PrometheusServiceLevel"/,
         ],
         ["a CRD without a service", crd(GOOD_CAMEL).replace("  service: svc\n", ""), /spec\.service is missing/],
+        [
+            "SLO plugins",
+            v1(GOOD).replace("    sli:", "    plugins: { chain: [{ id: x }] }\n    sli:"),
+            /slos\[0\] \(avail\): plugins: SLO plugins are not read/,
+        ],
+        [
+            "a spec-level plugin chain",
+            crd(GOOD_CAMEL).replace("  service: svc", "  service: svc\n  sloPlugins: { chain: [] }"),
+            /spec\.sloPlugins: SLO plugins are not read/,
+        ],
         ["broken YAML", "slos: [", /not valid YAML/],
     ];
     for (const [what, text, message] of broken) {

@@ -32,11 +32,6 @@ const TICKET: CatalogAlert[] = [
 const PERIOD_HOURS: Record<string, number> = { "30d": 720, "28d": 672 };
 const WINDOW_HOURS: Record<string, number> = { "1h": 1, "6h": 6, "1d": 24, "3d": 72 };
 
-/** The windows Sloth records (slo:sli_error:ratio_rate<window>) for a period of its catalog. */
-export function recordedWindows(period = SLO_PERIOD): string[] {
-    return ["5m", "30m", "1h", "2h", "6h", "1d", "3d", period];
-}
-
 function factors(alerts: CatalogAlert[], period: string): BurnWindow[] {
     const hours = PERIOD_HOURS[period];
     if (hours === undefined) {

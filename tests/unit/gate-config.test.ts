@@ -3,6 +3,7 @@ import * as assert from "assert/strict";
 import * as path from "path";
 import { assertConfigError } from "../support/config-error";
 import { GATE_FIELDS, parseCanarySince, parseGateConfig, REPO_ROOT } from "../../gate/config";
+import { pageWindows, ticketWindows } from "../../gate/sloth-windows";
 
 const OTHER = path.join(REPO_ROOT, "tests", "fixtures", "profiles", "other-labels.yaml");
 
@@ -102,6 +103,23 @@ describe("gate config", () => {
             assertConfigError(() => parseGateConfig(input, "gate.yaml", "/"), "gate.yaml", message);
         });
     }
+
+    it("takes the page windows and factors of Sloth's catalog for the SLO period, as its alerts do", () => {
+        assert.deepEqual(parseGateConfig({}, "config", "/").pageBurnWindows, pageWindows("30d"));
+        assert.deepEqual(pageWindows("30d"), [
+            { short: "5m", long: "1h", factor: 14.4 },
+            { short: "30m", long: "6h", factor: 6 },
+        ]);
+        assert.deepEqual(ticketWindows("30d"), [
+            { short: "2h", long: "1d", factor: 3 },
+            { short: "6h", long: "3d", factor: 1 },
+        ]);
+        assert.deepEqual(
+            pageWindows("28d").map((w) => w.factor),
+            [13.44, 5.6],
+        );
+        assert.throws(() => pageWindows("7d"), /SLO period 7d is not in Sloth's default catalog/);
+    });
 
     it("refuses an impossible --canary-since date", () => {
         assert.throws(

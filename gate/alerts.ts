@@ -9,14 +9,20 @@ export function firingAlertsQuery(service: string, severities: string[]): string
     return `ALERTS{${matchers({ alertstate: "firing", sloth_service: service })},${severity}}`;
 }
 
-function describeAlert(sample: Sample): string {
+function describeAlert(sample: Sample, trackLabel: string): string {
     const l = sample.labels;
-    const where = [l.sloth_slo, l.sloth_severity, l.track ? `track=${l.track}` : undefined].filter(Boolean);
+    const track = l[trackLabel];
+    const where = [l.sloth_slo, l.sloth_severity, track ? `${trackLabel}=${track}` : undefined].filter(Boolean);
     return `${l.alertname ?? "?"} (${where.join(", ")})`;
 }
 
 /** Passes when no such alert fires; the reason names every firing one. */
-export async function runAlertCheck(client: QueryClient, service: string, severities: string[]): Promise<Check> {
+export async function runAlertCheck(
+    client: QueryClient,
+    service: string,
+    severities: string[],
+    trackLabel: string,
+): Promise<Check> {
     const query = firingAlertsQuery(service, severities);
     const row = { name: "sloth-alerts", query, threshold: "<= 0" };
     try {
@@ -29,7 +35,10 @@ export async function runAlertCheck(client: QueryClient, service: string, severi
                 reason: `no ${severities.join("/")} alert of ${service} firing`,
             };
         }
-        const names = firing.map(describeAlert).sort().join("; ");
+        const names = firing
+            .map((alert) => describeAlert(alert, trackLabel))
+            .sort()
+            .join("; ");
         return { ...row, value: firing.length, result: "fail", reason: `${firing.length} firing: ${names}` };
     } catch (err) {
         return { ...row, value: null, result: "error", reason: err instanceof Error ? err.message : String(err) };

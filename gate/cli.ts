@@ -30,8 +30,9 @@ Decides whether the canary may be promoted to production (docs/gate.md).
   --policy-pack-config FILE
                          judge exactly as the policy pack will: the slo-gate section of a --policy-pack-config
                          file (its prometheusUrl too, unless --prometheus-url is given)
-  --canary-since TIME    when the canary started, e.g. 2026-11-23T21:00:00Z (default: its first build_info sample)
-  --canary-digest D      the digest the canary runs (default: the one it reports now)
+  --canary-since TIME    when the canary started, e.g. 2026-11-23T21:00:00Z (default: the first up == 1 sample
+                         of its targets with the digest)
+  --canary-digest D      the digest the canary runs (default: the one its targets' image label carries now)
   --json                 print {"decision", "checks": [...]} instead of a table
   --verdict-predicate FILE
                          also write the verdict as the gate-verdict predicate that production attests

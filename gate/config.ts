@@ -1,26 +1,31 @@
 // The gate's configuration: every key with its default and meaning in one table (FIELDS), read from the CLI's
 // --config file or from the policy pack's config, validated once, with messages that name the key.
 import * as path from "path";
+import { loadServiceProfile } from "../config/service-profile";
+import { BurnWindow, pageWindows } from "./sloth-windows";
 
-/** A pair of windows whose burn rates must both stay at or under a factor (Sloth's page alert windows). */
-export interface BurnWindow {
-    short: string;
-    long: string;
-    factor: number;
-}
+export type { BurnWindow } from "./sloth-windows";
 
 /** The validated gate configuration. */
 export interface GateConfig {
-    /** Absolute path of the Sloth spec whose SLOs the gate checks. */
+    /** Absolute path of the service profile: the track label and values, the request metric, the default spec. */
+    profile: string;
+    /** Absolute path of the Sloth spec whose SLOs the gate checks (scoped to the track label when read). */
     sloSpec: string;
+    /** The label that tells canary from stable (the profile's track.label). */
+    trackLabel: string;
+    /** Its value on the canary's series (the profile's track.canary). */
     canaryTrack: string;
+    /** The track value whose 30-day budget is checked (the profile's track.stable, or track.canary). */
     budgetTrack: string;
+    /** The calls the canary handled: the profile's metrics.requests and grpc.service. */
+    requests: { metric: string; serviceLabel: string; service: string };
     minSoakMinutes: number;
     minRequests: number;
+    /** Sloth's page alert windows and factors for the SLO period (not a setting). */
     pageBurnWindows: BurnWindow[];
     soakBurnCeiling: number;
     periodBudgetFloor: number;
-    cacheHitRateFloor: number;
     alertSeverities: string[];
     queryTimeoutSeconds: number;
     /** How often Prometheus scrapes the canary, seconds. */
@@ -40,56 +45,50 @@ export class ConfigError extends Error {
     }
 }
 
-type FieldType = "number" | "string" | "string[]" | "burn-windows";
+type FieldType = "number" | "string" | "string[]";
 
 /** One configuration key: its type, default and meaning (the policy pack's config schema is built from it). */
 export interface FieldSpec {
     type: FieldType;
     description: string;
-    default?: number | string | string[] | BurnWindow[];
+    default?: number | string | string[];
     minimum?: number;
     maximum?: number;
     pattern?: string;
 }
 
-/** The windows Sloth records (slo:sli_error:ratio_rate<window>), the only ones a burn check can read. */
-export const SLOTH_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"];
-
 export const DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$";
 const ISO_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$";
 
+/** The service profile the gate reads when none is given. */
+export const DEFAULT_PROFILE = "profiles/mirador-rca.yaml";
+
 /** Every gate key, its default and what it means (docs/gate.md repeats this table for readers). */
 export const GATE_FIELDS: Record<string, FieldSpec> = {
+    profile: {
+        type: "string",
+        description:
+            "service profile (profiles/<service>.yaml): the track label and its values, the request metric and the service; relative paths start at the config file (repo root for the default)",
+        default: DEFAULT_PROFILE,
+    },
     sloSpec: {
         type: "string",
         description:
-            "Sloth spec with the SLOs to check; relative paths start at the config file (repo root for the default)",
-        default: "slos/mirador-rca.yaml",
-    },
-    canaryTrack: {
-        type: "string",
-        description: "value of the `track` label on the canary's series",
-        default: "canary",
+            "Sloth spec with the SLOs to check (prometheus/v1 or sloth.slok.dev/v1), scoped to the profile's track label when read; default: the profile's derived spec slos/<profile name>.derived.yaml (npm run slos); relative paths start at the config file",
     },
     budgetTrack: {
         type: "string",
-        description: "track whose 30-day error budget must stay above periodBudgetFloor (production)",
+        description:
+            "track whose 30-day error budget must stay above periodBudgetFloor: stable (the profile's track.stable, production) or canary (its track.canary, for the very first release)",
         default: "stable",
+        pattern: "^(stable|canary)$",
     },
     minSoakMinutes: { type: "number", description: "minimum canary soak time, minutes", default: 30, minimum: 0 },
     minRequests: {
         type: "number",
-        description: "minimum RCAService requests the canary handled over its soak window",
+        description: "minimum calls of the profile's gRPC service the canary handled over its soak window",
         default: 1000,
         minimum: 0,
-    },
-    pageBurnWindows: {
-        type: "burn-windows",
-        description: "canary burn-rate window pairs; both windows over the factor deny (Sloth's page alerts)",
-        default: [
-            { short: "5m", long: "1h", factor: 14.4 },
-            { short: "30m", long: "6h", factor: 6 },
-        ],
     },
     soakBurnCeiling: {
         type: "number",
@@ -101,13 +100,6 @@ export const GATE_FIELDS: Record<string, FieldSpec> = {
         type: "number",
         description: "lowest remaining ratio of the 30-day error budget of budgetTrack (1 = untouched)",
         default: 0.1,
-        maximum: 1,
-    },
-    cacheHitRateFloor: {
-        type: "number",
-        description: "lowest canary cache hit rate over its soak window",
-        default: 0.5,
-        minimum: 0,
         maximum: 1,
     },
     alertSeverities: {
@@ -130,26 +122,36 @@ export const GATE_FIELDS: Record<string, FieldSpec> = {
     maxMissedScrapes: {
         type: "number",
         description:
-            "scrape intervals the canary's newest mirador_rca_build_info sample may be old at evaluation time; older is a canary that does not report now, and denies",
+            "scrape intervals the newest `up == 1` sample of the canary's targets may be old at evaluation time; older is a canary that does not report now, and denies",
         default: 3,
         minimum: 1,
     },
     canaryLookback: {
         type: "string",
-        description: "how far back to look for the canary's first mirador_rca_build_info sample",
+        description: "how far back to look for the first `up == 1` sample of the canary's targets",
         default: "7d",
         pattern: "^[1-9][0-9]*[smhdw]$",
     },
     canaryDigest: {
         type: "string",
-        description: "digest the canary runs (sha256:<64 hex>); default: the one it reports now",
+        description: "digest the canary runs (sha256:<64 hex>); default: the one its targets' image label carries now",
         pattern: DIGEST_PATTERN,
     },
     canarySince: {
         type: "string",
-        description: "ISO-8601 time the canary started; default: its first mirador_rca_build_info sample",
+        description: "ISO-8601 time the canary started; default: the first `up == 1` sample of its digest",
         pattern: ISO_PATTERN,
     },
+};
+
+/** Keys the gate read before and reads no more: setting one is an error that says what became of it. */
+export const RETIRED_FIELDS: Record<string, string> = {
+    cacheHitRateFloor:
+        "is no longer read: the cache-hit check is retired (the service exports no cache hit/miss counters; docs/gate.md); remove it",
+    canaryTrack:
+        "is no longer read: the track label and its canary value come from the service profile (track.label, track.canary); remove it, or set profile",
+    pageBurnWindows:
+        "is no longer read: the page windows and factors are Sloth's for the SLO period (30d: 5m/1h 14.4, 30m/6h 6), as in the rules Sloth generates; remove it",
 };
 
 /** The repository root, where the default Sloth spec lives. */
@@ -182,25 +184,6 @@ function checkString(where: string, spec: FieldSpec, value: unknown): string {
     return value;
 }
 
-function checkBurnWindows(where: string, value: unknown): BurnWindow[] {
-    if (!Array.isArray(value) || value.length === 0) {
-        throw new ConfigError(`${where}: expected a non-empty list of {short, long, factor}`);
-    }
-    return value.map((item: unknown, i) => {
-        const entry = (item ?? {}) as Record<string, unknown>;
-        const at = `${where}[${i}]`;
-        for (const key of ["short", "long"]) {
-            if (typeof entry[key] !== "string" || !SLOTH_WINDOWS.includes(entry[key])) {
-                throw new ConfigError(
-                    `${at}.${key}: ${describe(entry[key])} is not one of ${SLOTH_WINDOWS.join(", ")}`,
-                );
-            }
-        }
-        const factor = checkNumber(`${at}.factor`, { type: "number", description: "", minimum: 0 }, entry.factor);
-        return { short: entry.short as string, long: entry.long as string, factor };
-    });
-}
-
 /** Validates one value against its field spec; the message names `where`. */
 export function checkField(where: string, spec: FieldSpec, value: unknown): unknown {
     switch (spec.type) {
@@ -213,8 +196,6 @@ export function checkField(where: string, spec: FieldSpec, value: unknown): unkn
                 throw new ConfigError(`${where}: expected a non-empty list of strings`);
             }
             return value.map((item, i) => checkString(`${where}[${i}]`, spec, item));
-        case "burn-windows":
-            return checkBurnWindows(where, value);
     }
 }
 
@@ -227,6 +208,10 @@ export function checkFields(
     input: Record<string, unknown>,
     source: string,
 ): Record<string, unknown> {
+    const retired = Object.keys(input).filter((key) => key in RETIRED_FIELDS && !(key in fields));
+    if (retired.length > 0) {
+        throw new ConfigError(retired.map((key) => `${source}: ${key} ${RETIRED_FIELDS[key]}`).join("; "));
+    }
     const unknownKeys = Object.keys(input).filter((key) => !(key in fields));
     if (unknownKeys.length > 0) {
         throw new ConfigError(
@@ -251,23 +236,44 @@ export function parseCanarySince(text: string, where: string): Date {
     return time;
 }
 
+/** Reads the profile for the gate: a problem with it is a ConfigError naming the `profile` key. */
+function readProfile(file: string, where: string) {
+    try {
+        return loadServiceProfile(file);
+    } catch (err) {
+        throw new ConfigError(`${where}: ${(err as Error).message}`);
+    }
+}
+
 /**
  * Builds the gate configuration from raw key/values (a config file or a policy config).
- * @param baseDir where a relative sloSpec given in the input starts
+ * @param baseDir where a relative profile or sloSpec given in the input starts
  */
 export function parseGateConfig(input: Record<string, unknown>, source: string, baseDir: string): GateConfig {
-    const given = typeof input.sloSpec === "string";
     const v = checkFields(GATE_FIELDS, input, source);
+    const from = (key: string): string => (typeof input[key] === "string" ? baseDir : REPO_ROOT);
+    const profileFile = path.resolve(from("profile"), v.profile as string);
+    const profile = readProfile(profileFile, `${source}: profile`);
+    const sloSpec =
+        v.sloSpec === undefined
+            ? path.join(REPO_ROOT, "slos", `${profile.name}.derived.yaml`)
+            : path.resolve(baseDir, v.sloSpec as string);
     return {
-        sloSpec: path.resolve(given ? baseDir : REPO_ROOT, v.sloSpec as string),
-        canaryTrack: v.canaryTrack as string,
-        budgetTrack: v.budgetTrack as string,
+        profile: profileFile,
+        sloSpec,
+        trackLabel: profile.track.label,
+        canaryTrack: profile.track.canary,
+        budgetTrack: v.budgetTrack === "canary" ? profile.track.canary : profile.track.stable,
+        requests: {
+            metric: profile.metrics.requests.name,
+            serviceLabel: profile.metrics.requests.serviceLabel,
+            service: profile.grpc.service,
+        },
         minSoakMinutes: v.minSoakMinutes as number,
         minRequests: v.minRequests as number,
-        pageBurnWindows: v.pageBurnWindows as BurnWindow[],
+        pageBurnWindows: pageWindows(),
         soakBurnCeiling: v.soakBurnCeiling as number,
         periodBudgetFloor: v.periodBudgetFloor as number,
-        cacheHitRateFloor: v.cacheHitRateFloor as number,
         alertSeverities: v.alertSeverities as string[],
         queryTimeoutSeconds: v.queryTimeoutSeconds as number,
         scrapeIntervalSeconds: v.scrapeIntervalSeconds as number,

@@ -6,7 +6,8 @@ import { CanaryOrigin, findCanaryOrigin } from "./canary";
 import { Check, decide, formatValue, GateDecision, runThresholdChecks } from "./checks";
 import { GateConfig } from "./config";
 import { PrometheusClient, QueryClient } from "./prometheus";
-import { recordingChecks, reportingCheck, SoakWindow, soakChecks } from "./queries";
+import { deriveSpec } from "./derive";
+import { canaryTrack, recordingChecks, reportingCheck, SoakWindow, soakChecks } from "./queries";
 import { loadSloSpec, SloSpec } from "./spec";
 
 /** Shortest window a check looks at, even for a canary that has just started. */
@@ -43,7 +44,7 @@ export function soakWindow(origin: CanaryOrigin, config: GateConfig, now: Date):
 }
 
 /**
- * Evaluates every check with a client whose queries all run at `now`. Checks of Sloth's recordings and alerts
+ * Evaluates every check of a derived spec (loadGateSpec) with a client whose queries all run at `now`. Checks of Sloth's recordings and alerts
  * start at once; the checks of the soak window, and whether the canary (its digest) reports now, start as soon as
  * the canary's start is known.
  */
@@ -55,10 +56,10 @@ export async function evaluateGate(
 ): Promise<GateDecision> {
     const steady = Promise.all([
         runThresholdChecks(client, recordingChecks(config, spec)),
-        runAlertCheck(client, spec.service, config.alertSeverities),
+        runAlertCheck(client, spec.service, config.alertSeverities, config.trackLabel),
     ]);
     const origin = await findCanaryOrigin(client, {
-        track: config.canaryTrack,
+        track: canaryTrack(config),
         digest: config.canaryDigest,
         since: config.canarySince,
         lookback: config.canaryLookback,
@@ -76,6 +77,14 @@ export type ClientFactory = (url: string, timeoutMs: number, now: Date) => Query
 
 export const httpClient: ClientFactory = (url, timeoutMs, now) => new PrometheusClient(url, timeoutMs, now);
 
+/**
+ * The Sloth spec of the config, scoped to the profile's track label: the derived spec as it is (deriving it again
+ * changes nothing), or the service's own spec derived now. A ConfigError when it cannot be read or scoped.
+ */
+export function loadGateSpec(config: GateConfig): SloSpec {
+    return deriveSpec(loadSloSpec(config.sloSpec), config.trackLabel);
+}
+
 /** Loads the Sloth spec of the config (a ConfigError when it is unusable) and evaluates against a Prometheus URL. */
 export async function runGate(
     prometheusUrl: string,
@@ -83,7 +92,7 @@ export async function runGate(
     now = new Date(),
     makeClient: ClientFactory = httpClient,
 ): Promise<GateDecision> {
-    const spec = loadSloSpec(config.sloSpec);
+    const spec = loadGateSpec(config);
     const client = makeClient(prometheusUrl, config.queryTimeoutSeconds * 1000, now);
     try {
         return await evaluateGate(client, config, spec, now);

@@ -1,18 +1,12 @@
-// The PromQL of every check, built from the config, the Sloth spec and the canary's soak window.
+// The PromQL of every check, built from the config (the profile's track label, values and request metric), the
+// derived Sloth spec and the canary's soak window.
 import { ThresholdCheck } from "./checks";
 import { BurnWindow, GateConfig } from "./config";
+import { trackSli } from "./derive";
 import { promRange } from "./duration";
-import {
-    BUILD_INFO,
-    CACHE_HITS,
-    CACHE_MISSES,
-    GRPC_SERVICE,
-    HANDLED_TOTAL,
-    matchers,
-    promString,
-    selector,
-} from "./metrics";
-import { narrowQuery, Slo, SloSpec } from "./spec";
+import { matchers, promString, selector } from "./metrics";
+import { Slo, SloSpec } from "./spec";
+import { describeTargets, Track, upSampleTimes } from "./targets";
 
 /** The window the canary is judged over, and how reasons describe it. */
 export interface SoakWindow {
@@ -26,7 +20,7 @@ function pageBurnQuery(config: GateConfig, service: string, pair: BurnWindow, sl
     const which: Record<string, string> = slo
         ? { sloth_service: service, sloth_slo: slo.name }
         : { sloth_service: service };
-    const recordings = `{__name__=~${promString(names)},${matchers({ ...which, track: config.canaryTrack })}}`;
+    const recordings = `{__name__=~${promString(names)},${matchers({ ...which, [config.trackLabel]: config.canaryTrack })}}`;
     const burn =
         `min without (sloth_window) (${recordings})` +
         ` / on (sloth_service, sloth_slo) group_left () ${selector("slo:error_budget:ratio", which)}`;
@@ -49,38 +43,41 @@ export function pageBurnCheck(config: GateConfig, service: string, slo: Slo, pai
         batch: { group, key: slo.name, query: pageBurnQuery(config, service, pair) },
         subject: `canary burn rate of ${slo.name} over both ${pair.short} and ${pair.long} (Sloth page factor)`,
         noData:
-            `no Sloth recording of ${slo.name} for track ${config.canaryTrack} over both ${pair.short} and ${pair.long}` +
+            `no Sloth recording of ${slo.name} for ${config.trackLabel} ${config.canaryTrack} over both ${pair.short} and ${pair.long}` +
             " (a window without a sample is no data, never judged on the other window alone: rules not loaded, or no canary requests in it)",
     };
 }
 
+/** The canary's track (the profile's label and canary value). */
+export function canaryTrack(config: GateConfig): Track {
+    return { label: config.trackLabel, value: config.canaryTrack };
+}
+
 /**
- * Whether the canary reports now: the age of its newest build-info sample (of its digest when known) at the
- * evaluation time, at most maxMissedScrapes scrape intervals. However its start is known (given or found), a canary
- * that stopped, or that Prometheus no longer scrapes, is not promoted.
+ * Whether the canary reports now: the age of the newest `up == 1` sample of its targets (of its digest when known)
+ * at the evaluation time, at most maxMissedScrapes scrape intervals. However its start is known (given or found),
+ * a canary that stopped, or that Prometheus no longer scrapes, is not promoted.
  */
 export function reportingCheck(config: GateConfig, digest?: string): ThresholdCheck {
-    const labels: Record<string, string> = { track: config.canaryTrack };
-    if (digest !== undefined) {
-        labels.image_digest = digest;
-    }
-    const series = selector(BUILD_INFO, labels);
+    const track = canaryTrack(config);
+    const targets = describeTargets(track, digest);
     const maxAge = config.scrapeIntervalSeconds * config.maxMissedScrapes;
     return {
         name: "canary-reporting",
-        query: `time() - max(timestamp(${series}))`,
+        query: `time() - max(${upSampleTimes(track, digest)})`,
         bound: { op: "<=", limit: maxAge },
-        subject: `seconds since the canary's newest ${series} sample`,
-        noData: `the canary does not report now: no ${series} sample at the evaluation time (it stopped, or Prometheus no longer scrapes it)`,
-        failHint: `the canary has not reported for more than ${config.maxMissedScrapes} scrapes of ${config.scrapeIntervalSeconds} s (it stopped, or Prometheus no longer scrapes it)`,
+        subject: `seconds since the newest up == 1 sample of ${targets}`,
+        noData: `the canary does not report now: no ${targets} target answered a scrape (up == 1) at the evaluation time (it stopped, or Prometheus no longer scrapes it)`,
+        failHint: `the canary has not answered for more than ${config.maxMissedScrapes} scrapes of ${config.scrapeIntervalSeconds} s (it stopped, or Prometheus no longer scrapes it)`,
     };
 }
 
-/** Canary burn over its whole soak, from the raw series (the SLI narrowed to the canary track). */
+/**
+ * Canary burn over its whole soak, from the raw series: the derived SLI scoped to the canary's track on the
+ * syntax tree (errors that are 0 wherever the total exists, the total guarded by `> 0`).
+ */
 export function soakBurnCheck(config: GateConfig, slo: Slo, soak: SoakWindow): ThresholdCheck {
-    const range = promRange(soak.seconds);
-    const errors = narrowQuery(slo.errorQuery, config.canaryTrack, range);
-    const total = narrowQuery(slo.totalQuery, config.canaryTrack, range);
+    const { errors, total } = trackSli(slo, config.trackLabel, config.canaryTrack, promRange(soak.seconds));
     // label_replace names the SLO on the result, so that the soak burns of all SLOs run as one query.
     const burn = `(${errors}) / (${total}) / ${slo.budget}`;
     return {
@@ -98,49 +95,38 @@ export function periodBudgetCheck(config: GateConfig, service: string, slo: Slo)
     const remaining = "slo:period_error_budget_remaining:ratio";
     return {
         name: `period-budget/${slo.name}`,
-        query: selector(remaining, { sloth_service: service, sloth_slo: slo.name, track: config.budgetTrack }),
+        query: selector(remaining, {
+            sloth_service: service,
+            sloth_slo: slo.name,
+            [config.trackLabel]: config.budgetTrack,
+        }),
         bound: { op: ">=", limit: config.periodBudgetFloor },
         batch: {
             group: "period-budget",
             key: slo.name,
-            query: selector(remaining, { sloth_service: service, track: config.budgetTrack }),
+            query: selector(remaining, { sloth_service: service, [config.trackLabel]: config.budgetTrack }),
         },
-        subject: `remaining 30-day error budget of ${slo.name} on track ${config.budgetTrack}`,
-        noData: `no Sloth period recording of ${slo.name} for track ${config.budgetTrack}`,
+        subject: `remaining 30-day error budget of ${slo.name} on ${config.trackLabel} ${config.budgetTrack}`,
+        noData: `no Sloth period recording of ${slo.name} for ${config.trackLabel} ${config.budgetTrack}`,
     };
 }
 
+/** The calls of the profile's gRPC service the canary handled over its soak (the profile's request metric). */
 export function requestsCheck(config: GateConfig, soak: SoakWindow): ThresholdCheck {
-    const handled = selector(HANDLED_TOTAL, { grpc_service: GRPC_SERVICE, track: config.canaryTrack });
+    const { metric, serviceLabel, service } = config.requests;
+    const handled = selector(metric, { [serviceLabel]: service, [config.trackLabel]: config.canaryTrack });
     return {
         name: "canary-requests",
         query: `sum(increase(${handled}[${promRange(soak.seconds)}]))`,
         bound: { op: ">=", limit: config.minRequests },
         subject: `canary requests over ${soak.label}`,
-        noData: `no ${HANDLED_TOTAL} series of ${GRPC_SERVICE} on track ${config.canaryTrack}`,
-    };
-}
-
-export function cacheHitRateCheck(config: GateConfig, soak: SoakWindow): ThresholdCheck {
-    const range = promRange(soak.seconds);
-    const hits = `sum(increase(${selector(CACHE_HITS, { track: config.canaryTrack })}[${range}]))`;
-    const misses = `sum(increase(${selector(CACHE_MISSES, { track: config.canaryTrack })}[${range}]))`;
-    return {
-        name: "canary-cache-hit-rate",
-        query: `${hits} / (${hits} + ${misses})`,
-        bound: { op: ">=", limit: config.cacheHitRateFloor },
-        subject: `canary cache hit rate over ${soak.label}`,
-        noData: `the canary made no cache lookups over ${soak.label}`,
+        noData: `no ${metric} series of ${service} on ${config.trackLabel} ${config.canaryTrack}`,
     };
 }
 
 /** The checks that read the canary's soak window: they wait until the canary's start is known. */
 export function soakChecks(config: GateConfig, spec: SloSpec, soak: SoakWindow): ThresholdCheck[] {
-    return [
-        requestsCheck(config, soak),
-        cacheHitRateCheck(config, soak),
-        ...spec.slos.map((slo) => soakBurnCheck(config, slo, soak)),
-    ];
+    return [requestsCheck(config, soak), ...spec.slos.map((slo) => soakBurnCheck(config, slo, soak))];
 }
 
 /** The checks of Sloth's own recordings, independent of the soak window: they start at once. */

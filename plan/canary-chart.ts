@@ -57,13 +57,13 @@ export async function canaryChart(
     to: number,
 ): Promise<ChartSpec> {
     const step = Math.max(15, Math.round((to - from) / POINTS));
-    const canary = matchers({ sloth_service: spec.service, track: config.canaryTrack });
+    const canary = matchers({ sloth_service: spec.service, [config.trackLabel]: config.canaryTrack });
     const service = matchers({ sloth_service: spec.service });
     const ratio = `slo:sli_error:ratio_rate5m{${canary}}`;
     const burn = `${ratio} / on (sloth_service, sloth_slo) group_left () slo:error_budget:ratio{${service}}`;
     const [ratios, burns] = await Promise.all([query(ratio, from, to, step), query(burn, from, to, step)]);
     const errorPanel: Panel = {
-        title: `Canary error ratio (5m), track="${config.canaryTrack}"`,
+        title: `Canary error ratio (5m), ${config.trackLabel}="${config.canaryTrack}"`,
         series: spec.slos.map((slo, i) => series(ratios, slo.name, slo.name, COLORS[i % COLORS.length])),
         thresholds: spec.slos.map((slo, i) => ({
             label: `${slo.name} budget ${Number((slo.budget * 100).toPrecision(3))}%`,
@@ -84,7 +84,7 @@ export async function canaryChart(
         ],
     };
     return {
-        title: `mirador-rca canary over its soak (${Math.round((to - from) / 60)} min)`,
+        title: `${spec.service} canary over its soak (${Math.round((to - from) / 60)} min)`,
         from,
         to,
         panels: [errorPanel, burnPanel],

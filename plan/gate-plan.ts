@@ -3,8 +3,7 @@
 // plus the chart of the canary's soak.
 import * as fs from "fs";
 import { DIGEST_PATTERN } from "../gate/config";
-import { ClientFactory, httpClient, runGate } from "../gate/evaluate";
-import { loadSloSpec } from "../gate/spec";
+import { ClientFactory, httpClient, loadGateSpec, runGate } from "../gate/evaluate";
 import { parsePolicyConfig, PolicyConfig, SLO_GATE_FIELDS } from "../policy/config";
 import type { AttestationProbe } from "./attestations-plan";
 import { canaryChart, httpRangeQuery, RangeQuery } from "./canary-chart";
@@ -30,7 +29,10 @@ export function sloGateConfig(files: string[]): PolicyConfig | string {
     return config.prometheusUrl === undefined ? "no prometheusUrl in the slo-gate policy config" : config;
 }
 
-/** values.image.digest of the production release as the preview declares it, when known. */
+/**
+ * The digest the production release pins, as the preview declares it, when known: at the profile's image value
+ * path (the chart's digest value, or its tag `<tag>@sha256:…`).
+ */
 export function promotedDigest(facts: PreviewFacts, config: PolicyConfig): string | undefined {
     const release = facts.steps.find(
         (s) =>
@@ -40,8 +42,16 @@ export function promotedDigest(facts: PreviewFacts, config: PolicyConfig): strin
     );
     const child = (v: PlanValue | undefined, key: string): PlanValue | undefined =>
         typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Marker) ? v[key] : undefined;
-    const digest = child(child(release?.newInputs?.values, "image"), "digest");
-    return typeof digest === "string" && new RegExp(DIGEST_PATTERN).test(digest) ? digest : undefined;
+    const paths = config.profile.chart.values;
+    const pinPath = (paths.imageDigest ?? paths.imageTag) as string;
+    const pin = pinPath.split(".").reduce(child, release?.newInputs?.values);
+    if (typeof pin !== "string") {
+        return undefined;
+    }
+    const digest = paths.imageDigest !== undefined ? pin : pin.slice(pin.lastIndexOf("@") + 1);
+    return new RegExp(DIGEST_PATTERN).test(digest) && (paths.imageDigest !== undefined || pin.includes("@"))
+        ? digest
+        : undefined;
 }
 
 export interface GateOutcome {
@@ -85,7 +95,7 @@ export async function gateForPlan(facts: PreviewFacts, policyConfigs: string[], 
     const minutes = Math.max(1, soak ?? gate.minSoakMinutes);
     const to = Math.floor(deps.now.getTime() / 1000);
     try {
-        const spec = loadSloSpec(gate.sloSpec);
+        const spec = loadGateSpec(gate);
         const query = deps.rangeQuery(url, gate.queryTimeoutSeconds * 1000);
         const chart = await canaryChart(query, gate, spec, to - Math.round(minutes * 60), to);
         if (soak === null) {

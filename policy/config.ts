@@ -2,6 +2,7 @@
 // which Helm release is production. The JSON schema the engine validates is built from the same tables.
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { loadServiceProfile, ServiceProfile } from "../config/service-profile";
 import { checkFields, FieldSpec, GATE_FIELDS, GateConfig, parseGateConfig, REPO_ROOT } from "../gate/config";
 
 /** Keys of the pack beyond the gate's own. */
@@ -20,7 +21,7 @@ export const TARGET_FIELDS: Record<string, FieldSpec> = {
 };
 
 /** The keys promote-canaried-digest reads. */
-const DIGEST_KEYS = ["canaryTrack", "canaryDigest", "canarySince", "canaryLookback", "queryTimeoutSeconds"];
+const DIGEST_KEYS = ["profile", "canaryDigest", "canarySince", "canaryLookback", "queryTimeoutSeconds"];
 
 export const SLO_GATE_FIELDS: Record<string, FieldSpec> = { ...TARGET_FIELDS, ...GATE_FIELDS };
 export const DIGEST_FIELDS: Record<string, FieldSpec> = {
@@ -34,6 +35,8 @@ export interface PolicyConfig {
     productionNamespace: string;
     productionRelease: string;
     gate: GateConfig;
+    /** The service profile the gate config names. */
+    profile: ServiceProfile;
 }
 
 function schemaOf(spec: FieldSpec): PolicyConfigJSONSchema {
@@ -45,17 +48,6 @@ function schemaOf(spec: FieldSpec): PolicyConfigJSONSchema {
             return { ...common, type: "string", pattern: spec.pattern };
         case "string[]":
             return { ...common, type: "array", items: { type: "string" }, minItems: 1 };
-        case "burn-windows":
-            return {
-                ...common,
-                type: "array",
-                minItems: 1,
-                items: {
-                    type: "object",
-                    required: ["short", "long", "factor"],
-                    properties: { short: { type: "string" }, long: { type: "string" }, factor: { type: "number" } },
-                },
-            };
     }
 }
 
@@ -76,10 +68,12 @@ export function parsePolicyConfig(
     const source = `policy config of ${policy}`;
     const v = checkFields(fields, raw, source);
     const gateRaw = Object.fromEntries(Object.entries(raw).filter(([key]) => key in GATE_FIELDS));
+    const gate = parseGateConfig(gateRaw, source, REPO_ROOT);
     return {
         prometheusUrl: v.prometheusUrl as string | undefined,
         productionNamespace: v.productionNamespace as string,
         productionRelease: v.productionRelease as string,
-        gate: parseGateConfig(gateRaw, source, REPO_ROOT),
+        gate,
+        profile: loadServiceProfile(gate.profile),
     };
 }

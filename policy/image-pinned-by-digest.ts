@@ -1,34 +1,50 @@
-// image-pinned-by-digest: every Helm release takes its image as repository@sha256:<digest>, never by a tag.
+// image-pinned-by-digest: every Helm release takes its image by digest, never by a tag alone, at the chart value
+// paths of the service profile (chart.values.imageRepository, and imageDigest or imageTag as `<tag>@sha256:…`).
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ImageValues, imageValues, isHelmRelease, pinnedDigest, releaseLabel } from "./release";
+import type { ServiceProfile } from "../config/service-profile";
+import { GATE_FIELDS } from "../gate/config";
+import { configSchema } from "./config";
+import { configProblem } from "./production";
+import { ImageValues, imageValues, isHelmRelease, pinnedDigest, pinShape, profileOf, releaseLabel } from "./release";
 
-/** What is wrong with a release's values.image, one message a problem; empty when it is pinned. */
+/** What is wrong with a release's image values, one message a problem; empty when it is pinned. */
 export function imagePinProblems(image: ImageValues): string[] {
     const problems: string[] = [];
-    if (typeof image.repository !== "string" || image.repository === "") {
-        problems.push("values.image.repository is not set");
-    } else if (image.repository.includes("@") || (image.repository.split("/").pop() ?? "").includes(":")) {
-        problems.push(`values.image.repository '${image.repository}' carries a tag or digest; give the digest alone`);
+    const repository = image.repository;
+    if (typeof repository !== "string" || repository === "") {
+        problems.push(`values.${image.repositoryPath} is not set`);
+    } else if (repository.includes("@") || (repository.split("/").pop() ?? "").includes(":")) {
+        problems.push(
+            `values.${image.repositoryPath} '${repository}' carries a tag or digest; give the repository alone`,
+        );
     }
     if (pinnedDigest(image) === undefined) {
-        problems.push(`values.image.digest ${JSON.stringify(image.digest) ?? "(unset)"} is not sha256:<64 hex>`);
-    }
-    if (image.tag !== undefined && image.tag !== null && image.tag !== "") {
-        problems.push(`values.image.tag ${JSON.stringify(image.tag)} is set: a tag can move, deploy by digest`);
+        const found = JSON.stringify(image.pin) ?? "(unset)";
+        const why = image.kind === "tag" ? ": a tag alone can move, deploy by digest" : "";
+        problems.push(`values.${image.pinPath} ${found} is not ${pinShape(image)}${why}`);
     }
     return problems;
 }
 
 export const imagePinnedByDigest: ResourceValidationPolicy = {
     name: "image-pinned-by-digest",
-    description: "Every Helm release the program declares takes its image by @sha256: digest, never by a tag.",
+    description:
+        "Every Helm release the program declares takes its image by @sha256: digest, never by a tag alone " +
+        "(at the service profile's chart value paths).",
     enforcementLevel: "mandatory",
-    configSchema: { properties: {} },
+    configSchema: configSchema({ profile: GATE_FIELDS.profile }),
     validateResource: (args, reportViolation) => {
         if (!isHelmRelease(args)) {
             return;
         }
-        for (const problem of imagePinProblems(imageValues(args))) {
+        let profile: ServiceProfile;
+        try {
+            profile = profileOf(args.getConfig<Record<string, unknown>>());
+        } catch (err) {
+            reportViolation(`${releaseLabel(args)}: ${configProblem(err)}`);
+            return;
+        }
+        for (const problem of imagePinProblems(imageValues(args, profile))) {
             reportViolation(`${releaseLabel(args)}: ${problem}`);
         }
     },

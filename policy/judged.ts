@@ -4,6 +4,7 @@
 // the update), so the policies judge the canary themselves. A rollback (gate/rollback-record.ts) returns to a digest
 // the gate promoted before: its record, naming exactly the digest the release runs, passes the same way.
 import type { ResourceValidationArgs } from "@pulumi/policy";
+import type { ServiceProfile } from "../config/service-profile";
 import { judgedDigest } from "../gate/judged";
 import { rollbackRecord } from "../gate/rollback-record";
 import { imageValues, pinnedDigest } from "./release";
@@ -18,8 +19,8 @@ function description(args: ResourceValidationArgs): unknown {
 }
 
 /** Whether the gate already promoted the digest this release runs (now, or before a rollback to it). */
-export function alreadyPromoted(args: ResourceValidationArgs): boolean {
-    const digest = pinnedDigest(imageValues(args));
+export function alreadyPromoted(args: ResourceValidationArgs, profile: ServiceProfile): boolean {
+    const digest = pinnedDigest(imageValues(args, profile));
     const recorded = description(args);
     return digest !== undefined && (judgedDigest(recorded) === digest || rollbackRecord(recorded)?.digest === digest);
 }

@@ -1,5 +1,6 @@
 // What the two policies on the production release share: finding it, reading their config, reporting on it.
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { ServiceProfile } from "../config/service-profile";
 import type { FieldSpec } from "../gate/config";
 import { parsePolicyConfig, PolicyConfig } from "./config";
 import { isProductionRelease, releaseLabel, releaseTrack } from "./release";
@@ -16,11 +17,15 @@ export function reporterFor(args: ResourceValidationArgs, reportViolation: Repor
 }
 
 /** Why a production-side Helm release that the config does not name is denied. */
-export function unnamedReleaseProblem(args: ResourceValidationArgs, raw: Record<string, unknown>): string {
-    const track = releaseTrack(args);
+export function unnamedReleaseProblem(
+    args: ResourceValidationArgs,
+    raw: Record<string, unknown>,
+    profile: ServiceProfile,
+): string {
+    const track = releaseTrack(args, profile);
     const named = (key: string, fallback: string) => (typeof raw[key] === "string" ? raw[key] : fallback);
     return (
-        `a Helm release with track ${track === undefined ? "(none)" : JSON.stringify(track)} that the policy config does not name as the production release ` +
+        `a Helm release with ${profile.track.label} ${track === undefined ? "(none)" : JSON.stringify(track)} that the policy config does not name as the production release ` +
         `(productionNamespace/productionRelease: ${named("productionNamespace", "mirador-prod")}/${named("productionRelease", "mirador-rca")}): ` +
         "the gate cannot tell what it would promote, so it is denied (name this release in the policy config, e.g. policy/prod.json)"
     );

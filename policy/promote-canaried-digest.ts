@@ -1,12 +1,13 @@
 // promote-canaried-digest: production gets exactly the digest the canary ran during its soak in staging.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { digestsSeen, findCanaryOrigin } from "../gate/canary";
-import { BUILD_INFO } from "../gate/metrics";
+import { canaryTrack } from "../gate/queries";
+import { describeTargets } from "../gate/targets";
 import { configSchema, DIGEST_FIELDS, PolicyConfig } from "./config";
 import { liveDeps, PolicyDeps } from "./deps";
 import { alreadyPromoted } from "./judged";
 import { productionConfig, reporterFor } from "./production";
-import { imageValues, pinnedDigest } from "./release";
+import { imageValues, pinnedDigest, pinShape } from "./release";
 
 /**
  * The first minutes after the canary started are not read: the previous canary's pods may still report their
@@ -23,8 +24,9 @@ async function checkAgainstPrometheus(
     const gate = config.gate;
     const now = deps.now();
     const client = deps.makeClient(config.prometheusUrl, gate.queryTimeoutSeconds * 1000, now);
+    const track = canaryTrack(gate);
     const origin = await findCanaryOrigin(client, {
-        track: gate.canaryTrack,
+        track,
         digest,
         since: gate.canarySince,
         lookback: gate.canaryLookback,
@@ -37,16 +39,18 @@ async function checkAgainstPrometheus(
     const window = `since ${new Date(now.getTime() - windowSeconds * 1000).toISOString()}`;
     let seen: string[];
     try {
-        seen = await digestsSeen(client, gate.canaryTrack, windowSeconds);
+        seen = await digestsSeen(client, track, windowSeconds);
     } catch (err) {
         report(`cannot read the canary's digest: ${(err as Error).message}`);
         return;
     }
-    const series = `${BUILD_INFO}{track="${gate.canaryTrack}"}`;
+    const series = describeTargets(track);
     if (seen.length === 0) {
-        report(`missing data: no ${series} ${window}, so the canaried digest is unknown`);
+        report(
+            `missing data: no ${series} target with an image digest answered ${window}, so the canaried digest is unknown`,
+        );
     } else if (seen.length > 1) {
-        report(`ambiguous: the canary reported ${seen.length} digests ${window} (${seen.join(", ")})`);
+        report(`ambiguous: the canary's targets ran ${seen.length} digests ${window} (${seen.join(", ")})`);
     } else if (seen[0] !== digest) {
         report(`the canary ran ${seen[0]} ${window}, but production would get ${digest}`);
     }
@@ -59,14 +63,14 @@ async function validate(
 ): Promise<void> {
     const report = reporterFor(args, reportViolation);
     const config = productionConfig(args, DIGEST_FIELDS, "promote-canaried-digest", report);
-    if (config === undefined || alreadyPromoted(args)) {
+    if (config === undefined || alreadyPromoted(args, config.profile)) {
         return;
     }
-    const image = imageValues(args);
+    const image = imageValues(args, config.profile);
     const digest = pinnedDigest(image);
     if (digest === undefined) {
         report(
-            `values.image.digest ${JSON.stringify(image.digest) ?? "(unset)"} is not sha256:<64 hex>: cannot match it`,
+            `values.${image.pinPath} ${JSON.stringify(image.pin) ?? "(unset)"} is not ${pinShape(image)}: cannot match it`,
         );
         return;
     }
@@ -86,7 +90,7 @@ export function promoteCanariedDigestPolicy(deps: PolicyDeps = liveDeps): Resour
         name: "promote-canaried-digest",
         description:
             "The production release's values.image.digest is the digest the canary ran during its soak " +
-            '(policy config canaryDigest, and mirador_rca_build_info{track="canary"} in Prometheus).',
+            "(policy config canaryDigest, and the image label of the canary track's `up` series in Prometheus).",
         enforcementLevel: "mandatory",
         configSchema: configSchema(DIGEST_FIELDS),
         validateResource: (args, reportViolation) => validate(deps, args, reportViolation),

@@ -7,7 +7,14 @@ import { configSchema, SLO_GATE_FIELDS } from "./config";
 import { liveDeps, PolicyDeps } from "./deps";
 import { alreadyPromoted } from "./judged";
 import { configProblem, productionConfig, reporterFor, unnamedReleaseProblem } from "./production";
-import { imageValues, isUnnamedProductionRelease, pinnedDigest } from "./release";
+import {
+    imageValues,
+    isHelmRelease,
+    isProductionRelease,
+    isUnnamedProductionRelease,
+    pinnedDigest,
+    profileOf,
+} from "./release";
 
 function violation(check: Check): string {
     const value = check.value === null ? "none" : formatValue(check.value);
@@ -21,19 +28,29 @@ export function sloGatePolicy(deps: PolicyDeps = liveDeps): ResourceValidationPo
     return {
         name: "slo-gate",
         description:
-            "The production mirador-rca release is created or updated only while the canary keeps its SLOs " +
-            "(soak, traffic, burn rates, Sloth alerts, error budget, cache hit rate: docs/gate.md).",
+            "The production release is created or updated only while the canary keeps the service's SLOs " +
+            "(soak, reporting, traffic, burn rates, Sloth alerts, error budget: docs/gate.md).",
         enforcementLevel: "mandatory",
         configSchema: configSchema(SLO_GATE_FIELDS),
         validateResource: async (args, reportViolation) => {
             const report = reporterFor(args, reportViolation);
             const raw = args.getConfig<Record<string, unknown>>();
-            if (isUnnamedProductionRelease(args, raw)) {
-                report(unnamedReleaseProblem(args, raw));
+            if (isHelmRelease(args) && !isProductionRelease(args, raw)) {
+                // Which track the release is on is the profile's pod label: an unusable profile denies too.
+                let profile;
+                try {
+                    profile = profileOf(raw);
+                } catch (err) {
+                    report(configProblem(err));
+                    return;
+                }
+                if (isUnnamedProductionRelease(args, raw, profile)) {
+                    report(unnamedReleaseProblem(args, raw, profile));
+                }
                 return;
             }
             const config = productionConfig(args, SLO_GATE_FIELDS, "slo-gate", report);
-            if (config === undefined || alreadyPromoted(args)) {
+            if (config === undefined || alreadyPromoted(args, config.profile)) {
                 return;
             }
             if (config.prometheusUrl === undefined) {
@@ -41,7 +58,10 @@ export function sloGatePolicy(deps: PolicyDeps = liveDeps): ResourceValidationPo
                 return;
             }
             // Judge the canary that runs the digest being promoted, unless the config names one.
-            const gate = { ...config.gate, canaryDigest: config.gate.canaryDigest ?? pinnedDigest(imageValues(args)) };
+            const gate = {
+                ...config.gate,
+                canaryDigest: config.gate.canaryDigest ?? pinnedDigest(imageValues(args, config.profile)),
+            };
             let failing: Check[];
             try {
                 const decision = await runGate(config.prometheusUrl, gate, deps.now(), deps.makeClient);

@@ -9,7 +9,7 @@ import { imagePinnedByDigest } from "../../policy/image-pinned-by-digest";
 import { promoteCanariedDigestPolicy } from "../../policy/promote-canaried-digest";
 import { sloGatePolicy } from "../../policy/slo-gate";
 import { CANARY, CANARY_DIGEST, scenario, STABLE, STABLE_DIGEST } from "../support/gate-scenarios";
-import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
+import { pinned, releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 import { freePort } from "../support/ports";
 import { PolicyProject } from "../support/pulumi-engine";
 import { runGateCli } from "../support/run-cli";
@@ -17,7 +17,7 @@ import { LoadedPrometheus, loadScenario } from "../support/slo-prometheus";
 
 interface JsonDecision {
     decision: string;
-    checks: { name: string; result: string; reason: string }[];
+    checks: { name: string; result: string; reason: string; value: number | null }[];
 }
 
 describe("gate entry points", function () {
@@ -46,7 +46,7 @@ describe("gate entry points", function () {
             assert.equal(run.code, 0, run.stdout + run.stderr);
             const doc = JSON.parse(run.stdout) as JsonDecision;
             assert.equal(doc.decision, "promote");
-            assert.equal(doc.checks.length, 13);
+            assert.equal(doc.checks.length, 12);
             assert.ok(doc.checks.every((c) => c.result === "pass"));
         });
 
@@ -56,7 +56,7 @@ describe("gate entry points", function () {
             const run = await runGateCli(["--prometheus-url", url(), "--config", config]);
             assert.equal(run.code, 1, run.stdout + run.stderr);
             assert.match(run.stdout, /^canary-soak\s+FAIL\s+44\.\d+\s+>= 60 min\s+canary started .* soak too short/m);
-            assert.match(run.stdout, /DENY: 1 of 13 checks did not pass/);
+            assert.match(run.stdout, /DENY: 1 of 12 checks did not pass/);
         });
 
         it("CLI: an explicit --canary-since sets the soak window", async () => {
@@ -66,8 +66,7 @@ describe("gate entry points", function () {
             assert.match(soak.reason, /\(given\), 40(\.\d+)? min ago/);
         });
 
-        const prod = (digest: string) =>
-            releaseProps("mirador-prod", "mirador-rca", { repository: "r/mirador-rca", digest });
+        const prod = (digest: string) => releaseProps("mirador-prod", "mirador-rca", pinned(digest));
 
         it("policies: the production release of the canaried digest passes all three", async () => {
             const args = validationArgs(prod(CANARY_DIGEST), { prometheusUrl: url() });
@@ -84,10 +83,13 @@ describe("gate entry points", function () {
             const gate = await violationsOf(sloGatePolicy(), args);
             // Neither its start nor a sample of it now: the canary track does not run that digest.
             assert.deepEqual(gate.length, 2);
-            assert.match(gate[0], /canary-soak no-data: canary start unknown: no mirador_rca_build_info sample of/);
+            assert.match(
+                gate[0],
+                /canary-soak no-data: canary start unknown: no up == 1 sample of a up\{track="canary"\} target running sha256:/,
+            );
             assert.match(
                 gate[1],
-                /canary-reporting no-data: no data: the canary does not report now: no mirador_rca_build_info\{track="canary",image_digest="sha256:/,
+                /canary-reporting no-data: no data: the canary does not report now: no up\{track="canary"\} of sha256:[0-9a-f]{64} target answered/,
             );
         });
 
@@ -128,10 +130,23 @@ describe("gate entry points", function () {
         });
 
         it("policies: slo-gate reports a threshold from the policy config", async () => {
-            const args = validationArgs(prod(CANARY_DIGEST), { prometheusUrl: url(), cacheHitRateFloor: 0.9 });
+            const args = validationArgs(prod(CANARY_DIGEST), { prometheusUrl: url(), minRequests: 50000 });
             const violations = await violationsOf(sloGatePolicy(), args);
             assert.equal(violations.length, 1);
-            assert.match(violations[0], /canary-cache-hit-rate fail: .* is 0\.75, needs >= 0\.9/);
+            assert.match(violations[0], /canary-requests fail: .* is 1\d{4}(\.\d+)?, needs >= 50000/);
+        });
+
+        it("Prometheus: the healthy canary has no error series, and its success-rate burn is 0, not no data", async () => {
+            const errors = await fetch(
+                `${url()}/api/v1/query?query=${encodeURIComponent('mirador_rca_investigations_total{outcome="error",track="canary"}')}`,
+            );
+            assert.deepEqual(((await errors.json()) as { data: { result: unknown[] } }).data.result, []);
+            const run = await runGateCli(["--prometheus-url", url(), "--json"]);
+            const soak = (JSON.parse(run.stdout) as JsonDecision).checks.find(
+                (c) => c.name === "soak-burn/investigation-success-rate",
+            );
+            assert.equal(soak?.result, "pass", JSON.stringify(soak));
+            assert.equal(soak?.value, 0);
         });
     });
 
@@ -176,14 +191,14 @@ describe("gate entry points", function () {
             assert.equal(run.code, 1, run.stderr);
             const doc = JSON.parse(run.stdout) as JsonDecision;
             assert.equal(doc.decision, "deny");
-            assert.equal(doc.checks.length, 13);
+            assert.equal(doc.checks.length, 12);
             for (const check of doc.checks) {
                 assert.equal(check.result, "error", check.name);
                 assert.match(check.reason, /did not answer within 500 ms/);
             }
             // One query a batch: the canary's start, Sloth's recordings (2 burn pairs, budgets), alerts, and after
-            // the start timed out the soak window's three (requests, cache, soak burns) and whether it reports now.
-            assert.equal(held.length, 9, `the slow server saw ${held.length} queries`);
+            // the start timed out the soak window's two (requests, soak burns) and whether it reports now.
+            assert.equal(held.length, 8, `the slow server saw ${held.length} queries`);
         });
     });
 });

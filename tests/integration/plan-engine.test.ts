@@ -80,8 +80,8 @@ describe("npm run plan against the real engine", function () {
         assert.ok(checks.length >= 10, `${checks.length} checks`);
         const failing = [...verdict].filter(([, v]) => v !== "PASS").map(([name]) => name);
         assert.ok(
-            failing.some((n) => /^`(page-burn|soak-burn)-?.*requests-availability`$/.test(n)),
-            `an availability burn fails: ${failing.join(", ")}`,
+            failing.some((n) => /^`(page-burn|soak-burn)-?.*investigation-success-rate`$/.test(n)),
+            `a success-rate burn fails: ${failing.join(", ")}`,
         );
         assert.match(
             markdown,
@@ -120,7 +120,7 @@ describe("npm run plan against the real engine", function () {
             assert.ok(!text.includes(sandbox.cosignPassword), `no cosign password in ${file}`);
             assert.ok(!text.includes(sandbox.infra.MIRADOR_SLACK_WEBHOOK), `no webhook URL in ${file}`);
         }
-        const availability = allElements(burn).find((e) => e.attrs["data-series"] === "requests-availability")!;
+        const availability = allElements(burn).find((e) => e.attrs["data-series"] === "investigation-success-rate")!;
         assert.ok((availability.attrs.d.match(/[ML]/g) ?? []).length > 3, "the canary's burn from Prometheus is drawn");
     });
 

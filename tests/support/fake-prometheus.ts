@@ -32,7 +32,7 @@ export function value(v: number): Sample[] {
     return [{ labels: {}, value: v }];
 }
 
-export const SLOS = ["requests-availability", "requests-latency"];
+export const SLOS = ["investigation-latency", "investigation-success-rate"];
 
 /** One series per SLO of the committed spec (what a batched per-SLO query answers), the values in SLO order. */
 export function perSlo(...values: number[]): Sample[] {
@@ -56,17 +56,16 @@ export function healthyRules(now: Date, overrides: FakeRule[] = [], soakMinutes 
     return [
         ...overrides,
         {
-            match: "group by (image_digest) (max_over_time(",
+            match: "group by (image_digest) (label_replace(max_over_time(",
             answer: [{ labels: { image_digest: CANARY_DIGEST }, value: 1 }],
         },
         { match: "and on (image_digest)", answer: [{ labels: { image_digest: CANARY_DIGEST }, value: since }] },
-        { match: "min(min_over_time(timestamp(", answer: value(since) },
+        { match: "min(min_over_time((timestamp(", answer: value(since) },
         { match: "time() - max(timestamp(", answer: value(20) },
         { match: "sum(increase(grpc_server_handled_total", answer: value(5000) },
         { match: "ratio_rate(?:5m|1h)", answer: perSlo(0.4) },
         { match: "ratio_rate(?:30m|6h)", answer: perSlo(0.3) },
         { match: "slo:period_error_budget_remaining:ratio", answer: perSlo(0.8) },
-        { match: "mirador_rca_cache_hits_total", answer: value(0.75) },
         { match: "ALERTS{", answer: [] },
         { match: "label_replace(", answer: perSlo(0.5) },
     ];

@@ -7,29 +7,28 @@ export const CANARY_DIGEST = fakeDigest("mirador-rca v0.4.0");
 
 const HISTORY_MINUTES = 2880;
 
-/** Production: 20 req/s, well within both SLOs (burn 0.2), 1% client errors that do not count. */
+/** Production: 20 calls/s, well within both SLOs (burn 0.04 and 0.05); it has failed before, so its error series exists. */
 export const STABLE: Segment = {
     track: "stable",
     fromMinutesAgo: HISTORY_MINUTES,
     toMinutesAgo: 0,
     rps: 20,
     errorRatio: 0.0002,
-    clientErrorRatio: 0.01,
     slowRatio: 0.002,
-    cacheHitRatio: 0.8,
     digest: STABLE_DIGEST,
 };
 
-/** The canary: 5 req/s for 45 minutes, healthy, with 2% client errors (20× the budget if they counted). */
+/**
+ * The canary: 5 calls/s for 45 minutes, healthy, and without a single failed investigation: the service has not
+ * created its outcome="error" series, which must count as zero errors, not as no data.
+ */
 export const CANARY: Segment = {
     track: "canary",
     fromMinutesAgo: 45,
     toMinutesAgo: 0,
     rps: 5,
-    errorRatio: 0.0002,
-    clientErrorRatio: 0.02,
+    errorRatio: 0,
     slowRatio: 0.003,
-    cacheHitRatio: 0.75,
     digest: CANARY_DIGEST,
 };
 
@@ -57,71 +56,72 @@ export interface GateScenario {
 const pageBurnNoData = /^no data: no Sloth recording of .* over both 5m and 1h \(a window without a sample is no data/;
 
 export const SCENARIOS: GateScenario[] = [
-    { title: "a healthy canary is promoted", scenario: scenario(STABLE, CANARY), denied: {} },
+    { title: "a healthy canary without any error series is promoted", scenario: scenario(STABLE, CANARY), denied: {} },
     {
-        title: "fast burn: 5% errors for the last 15 minutes",
-        scenario: scenario(STABLE, ...changedAt(CANARY, 15, { errorRatio: 0.05 })),
+        title: "fast burn: 30% failed investigations for the last 15 minutes",
+        scenario: scenario(STABLE, ...changedAt(CANARY, 15, { errorRatio: 0.3 })),
         denied: {
-            "page-burn-5m-1h/requests-availability": /over both 5m and 1h .* needs <= 14\.4/,
-            "page-burn-30m-6h/requests-availability": /over both 30m and 6h .* needs <= 6/,
-            "soak-burn/requests-availability": /over its \d+(\.\d+)? min soak is \d+(\.\d+)?, needs <= 1/,
-            "sloth-alerts": /MiradorRCAHighErrorRate \(requests-availability, page, track=canary\)/,
+            "page-burn-5m-1h/investigation-success-rate": /over both 5m and 1h .* needs <= 14\.4/,
+            "page-burn-30m-6h/investigation-success-rate": /over both 30m and 6h .* needs <= 6/,
+            "soak-burn/investigation-success-rate": /over its \d+(\.\d+)? min soak is \d+(\.\d+)?, needs <= 1/,
+            "sloth-alerts": /investigation-success-rate \(investigation-success-rate, page, track=canary\)/,
         },
     },
     {
-        title: "slow burn: 0.8% errors, under the 5m/1h factor but over the 30m/6h one",
-        scenario: scenario(STABLE, { ...CANARY, errorRatio: 0.008 }),
+        title: "slow burn: 5% failed, under the 5m/1h factor but over the 30m/6h one",
+        scenario: scenario(STABLE, { ...CANARY, errorRatio: 0.05 }),
         denied: {
-            "page-burn-30m-6h/requests-availability": /over both 30m and 6h .* needs <= 6/,
-            "soak-burn/requests-availability": /needs <= 1/,
-            "sloth-alerts": /MiradorRCAHighErrorRate \(requests-availability, page, track=canary\)/,
+            "page-burn-30m-6h/investigation-success-rate": /over both 30m and 6h .* needs <= 6/,
+            "soak-burn/investigation-success-rate": /needs <= 1/,
+            "sloth-alerts": /investigation-success-rate \(investigation-success-rate, page, track=canary\)/,
         },
     },
     {
-        title: "a canary burning 3× over its soak: under both page factors, over the ceiling",
-        scenario: scenario(STABLE, { ...CANARY, slowRatio: 0.03 }),
+        title: "a canary burning 2.5× over its soak: under both page factors, over the ceiling",
+        scenario: scenario(STABLE, { ...CANARY, slowRatio: 0.1 }),
         denied: {
-            "soak-burn/requests-latency":
-                /canary burn rate of requests-latency over its .* soak is \d(\.\d+)?, needs <= 1/,
-            "sloth-alerts": /MiradorRCAHighLatency \(requests-latency, ticket, track=canary\)/,
+            "soak-burn/investigation-latency":
+                /canary burn rate of investigation-latency over its .* soak is \d(\.\d+)?, needs <= 1/,
+            "sloth-alerts": /investigation-latency \(investigation-latency, ticket, track=canary\)/,
         },
     },
     {
-        title: "a Sloth page alert firing on stable (2% errors for 65 minutes)",
-        scenario: scenario(...changedAt(STABLE, 65, { errorRatio: 0.02 }), CANARY),
-        denied: { "sloth-alerts": /^1 firing: MiradorRCAHighErrorRate \(requests-availability, page, track=stable\)$/ },
+        title: "a Sloth page alert firing on stable (10% failed for 65 minutes)",
+        scenario: scenario(...changedAt(STABLE, 65, { errorRatio: 0.1 }), CANARY),
+        denied: {
+            "sloth-alerts": /^1 firing: investigation-success-rate \(investigation-success-rate, page, track=stable\)$/,
+        },
     },
     {
         title: "the period error budget exhausted by an incident 30 hours ago",
         scenario: scenario(
             { ...STABLE, toMinutesAgo: 1920 },
-            { ...STABLE, fromMinutesAgo: 1920, toMinutesAgo: 1800, errorRatio: 0.05 },
+            { ...STABLE, fromMinutesAgo: 1920, toMinutesAgo: 1800, errorRatio: 0.3 },
             { ...STABLE, fromMinutesAgo: 1800 },
             CANARY,
         ),
         denied: {
-            "period-budget/requests-availability":
+            "period-budget/investigation-success-rate":
                 /remaining 30-day error budget .* on track stable is -\d+(\.\d+)?, needs >= 0\.1/,
         },
     },
     {
         // The SLIs' total queries keep only windows with traffic (> 0), so an idle canary has no SLI samples at all
         // rather than NaN ones: every ratio check denies for want of data.
-        title: "zero canary traffic: counters at zero, no SLI sample",
+        title: "zero canary traffic: no investigation, no SLI sample",
         scenario: scenario(STABLE, { ...CANARY, rps: 0 }),
         denied: {
             "canary-requests": /canary requests over its .* soak is 0, needs >= 1000/,
-            "page-burn-5m-1h/requests-availability": /^no data: /,
-            "page-burn-30m-6h/requests-availability": /^no data: /,
-            "soak-burn/requests-availability": /^no data: the canary handled no requests/,
-            "page-burn-5m-1h/requests-latency": /^no data: /,
-            "page-burn-30m-6h/requests-latency": /^no data: /,
-            "soak-burn/requests-latency": /^no data: /,
-            "canary-cache-hit-rate": /^NaN: the canary made no cache lookups/,
+            "page-burn-5m-1h/investigation-success-rate": /^no data: /,
+            "page-burn-30m-6h/investigation-success-rate": /^no data: /,
+            "soak-burn/investigation-success-rate": /^no data: the canary handled no requests/,
+            "page-burn-5m-1h/investigation-latency": /^no data: /,
+            "page-burn-30m-6h/investigation-latency": /^no data: /,
+            "soak-burn/investigation-latency": /^no data: /,
         },
     },
     {
-        title: "too few canary requests to judge (0.3 req/s)",
+        title: "too few canary requests to judge (0.3 calls/s)",
         scenario: scenario(STABLE, { ...CANARY, rps: 0.3 }),
         denied: { "canary-requests": /canary requests over its .* soak is \d+(\.\d+)?, needs >= 1000/ },
     },
@@ -134,28 +134,35 @@ export const SCENARIOS: GateScenario[] = [
         },
     },
     {
-        title: "a low canary cache hit rate",
-        scenario: scenario(STABLE, { ...CANARY, cacheHitRatio: 0.2 }),
-        denied: { "canary-cache-hit-rate": /canary cache hit rate over its .* soak is 0\.2, needs >= 0\.5/ },
-    },
-    {
-        title: "a canary without build info and no --canary-since: start unknown",
-        scenario: scenario(STABLE, { ...CANARY, buildInfo: false }),
+        title: "a canary deployed by tag (no digest in its image label) and no --canary-since: start unknown",
+        scenario: scenario(STABLE, { ...CANARY, image: "127.0.0.1:5000/mirador-rca:v0.4.0" }),
         denied: {
-            "canary-soak": /canary start unknown: the canary track reports no mirador_rca_build_info now/,
+            "canary-soak":
+                /canary start unknown: no up\{track="canary"\} target with an image digest answers now \(up == 1\)/,
             "canary-reporting": /^no data: the canary does not report now/,
         },
     },
     {
-        // Its start is given, so nothing else asks whether it still runs: the newest build-info sample must be fresh.
+        // Its start is given, so nothing else asks whether it still runs: its newest up == 1 sample must be fresh.
         title: "a canary that stopped 10 minutes ago, its start given (--canary-since)",
         scenario: scenario(STABLE, { ...CANARY, toMinutesAgo: 10 }),
         config: (end) => ({ canarySince: new Date(end.getTime() - 45 * 60000).toISOString() }),
         denied: {
             "canary-reporting":
-                /^no data: the canary does not report now: no mirador_rca_build_info\{track="canary"\} sample at the evaluation time/,
-            "page-burn-5m-1h/requests-availability": pageBurnNoData,
-            "page-burn-5m-1h/requests-latency": pageBurnNoData,
+                /^no data: the canary does not report now: no up\{track="canary"\} target answered a scrape \(up == 1\) at the evaluation time/,
+            "page-burn-5m-1h/investigation-latency": pageBurnNoData,
+            "page-burn-5m-1h/investigation-success-rate": pageBurnNoData,
+        },
+    },
+    {
+        // Prometheus still discovers the pod, but its scrapes fail: up is 0, fresh, and the canary does not report.
+        title: "a canary whose scrapes fail (up 0) for its last 10 minutes",
+        scenario: scenario(STABLE, ...changedAt(CANARY, 10, { up: 0 })),
+        denied: {
+            "canary-soak": /canary start unknown: no up\{track="canary"\} target with an image digest answers now/,
+            "canary-reporting": /^no data: the canary does not report now/,
+            "page-burn-5m-1h/investigation-latency": pageBurnNoData,
+            "page-burn-5m-1h/investigation-success-rate": pageBurnNoData,
         },
     },
     {
@@ -164,8 +171,8 @@ export const SCENARIOS: GateScenario[] = [
         title: "a canary idle for its last 10 minutes: the 5m window has no sample, the 1h one has",
         scenario: scenario(STABLE, ...changedAt(CANARY, 10, { rps: 0 })),
         denied: {
-            "page-burn-5m-1h/requests-availability": pageBurnNoData,
-            "page-burn-5m-1h/requests-latency": pageBurnNoData,
+            "page-burn-5m-1h/investigation-latency": pageBurnNoData,
+            "page-burn-5m-1h/investigation-success-rate": pageBurnNoData,
         },
     },
 ];

@@ -1,13 +1,18 @@
 // Complete validation arguments for policy unit tests, and a recorder for the violations a policy reports.
 import { HELM_RELEASE, ResourceValidationArgs, ResourceValidationPolicy } from "../../policy/release";
 
-/** The props of a kubernetes:helm.sh/v3:Release as the program declares it. */
+/** Image values in the chart's shape (profiles/mirador-rca.yaml: image.repository, image.tag `<tag>@sha256:…`). */
+export function pinned(digest: string, repository = "r/mirador-rca"): Record<string, unknown> {
+    return { repository, tag: `v0.4.0@${digest}` };
+}
+
+/** The props of a kubernetes:helm.sh/v3:Release as the program declares it, its track in the chart's pod labels. */
 export function releaseProps(namespace: string, name: string, image: Record<string, unknown>): Record<string, unknown> {
     return {
         name,
         namespace,
         chart: "examples/mirador-rca/charts/mirador-rca",
-        values: { image, track: namespace === "mirador-staging" ? "canary" : "stable", prometheus: { labels: {} } },
+        values: { image, podLabels: { track: namespace === "mirador-staging" ? "canary" : "stable" } },
         atomic: true,
         timeout: 300,
     };

@@ -19,7 +19,10 @@ new k8s.helm.v3.Release("prod", {
     name: "mirador-rca",
     namespace: process.env.PROD_NAMESPACE,
     chart: ${JSON.stringify(path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca"))},
-    values: { image: { repository: "127.0.0.1:5000/mirador-rca", digest: process.env.PROD_DIGEST }, track: "stable" },
+    values: {
+        image: { repository: "127.0.0.1:5000/mirador-rca", tag: "v0.4.0@" + process.env.PROD_DIGEST },
+        podLabels: { track: "stable" },
+    },
 });
 `;
 

@@ -17,6 +17,7 @@ import { buildPlan } from "../../plan/build";
 import { PreviewFacts } from "../../plan/events";
 import { headline } from "../../plan/markdown";
 import { summarize } from "../../plan/summary";
+import { loadServiceProfile } from "../../config/service-profile";
 import { alreadyPromoted } from "../../policy/judged";
 import type { ResourceValidationArgs } from "../../policy/release";
 import { repoRoot } from "../support/tools";
@@ -198,7 +199,7 @@ describe("the rollback's record on the Helm release", () => {
                 name: "mirador-rca",
                 namespace: "mirador-prod",
                 description,
-                values: { image: { digest: pinned } },
+                values: { image: { repository: "r/mirador-rca", tag: `v0.4.0@${pinned}` } },
             },
         }) as unknown as ResourceValidationArgs;
 
@@ -213,10 +214,11 @@ describe("the rollback's record on the Helm release", () => {
     });
 
     it("passes the pack's judged check only for exactly the digest the release runs", () => {
-        assert.strictEqual(alreadyPromoted(args(rollbackDescription(record))), true);
-        assert.strictEqual(alreadyPromoted(args(rollbackDescription(record), digest("b"))), false);
-        assert.strictEqual(alreadyPromoted(args("rolled back by hand")), false);
-        assert.strictEqual(alreadyPromoted(args(undefined)), false);
+        const profile = loadServiceProfile(path.join(repoRoot, "profiles", "mirador-rca.yaml"));
+        assert.strictEqual(alreadyPromoted(args(rollbackDescription(record)), profile), true);
+        assert.strictEqual(alreadyPromoted(args(rollbackDescription(record), digest("b")), profile), false);
+        assert.strictEqual(alreadyPromoted(args("rolled back by hand"), profile), false);
+        assert.strictEqual(alreadyPromoted(args(undefined), profile), false);
     });
 });
 

@@ -1,10 +1,10 @@
 // The gate's decision from Prometheus answers (an in-memory fake): every check, its verdict and its reason.
 import * as assert from "assert/strict";
+import * as path from "path";
 import { Check } from "../../gate/checks";
 import { parseGateConfig } from "../../gate/config";
-import { evaluateGate } from "../../gate/evaluate";
+import { evaluateGate, loadGateSpec } from "../../gate/evaluate";
 import { PrometheusError } from "../../gate/prometheus";
-import { loadSloSpec } from "../../gate/spec";
 import {
     CANARY_DIGEST,
     down,
@@ -18,7 +18,9 @@ import {
 
 const now = new Date("2026-11-23T22:00:00Z");
 const config = parseGateConfig({}, "config", "/");
-const spec = loadSloSpec(config.sloSpec);
+const spec = loadGateSpec(config);
+const UP = 'up{track="canary",image=~".+@sha256:[0-9a-f]{64}"}';
+const upOf = (digest: string) => `up{track="canary",image=~".+@${digest}"}`;
 
 async function evaluate(overrides: FakeRule[] = [], extra: Record<string, unknown> = {}, soakMinutes = 45) {
     const fake = new FakePrometheus(healthyRules(now, overrides, soakMinutes));
@@ -44,34 +46,38 @@ describe("gate: evaluation", () => {
                 "canary-soak",
                 "canary-reporting",
                 "canary-requests",
-                "canary-cache-hit-rate",
-                "soak-burn/requests-availability",
-                "soak-burn/requests-latency",
-                "page-burn-5m-1h/requests-availability",
-                "page-burn-5m-1h/requests-latency",
-                "page-burn-30m-6h/requests-availability",
-                "page-burn-30m-6h/requests-latency",
-                "period-budget/requests-availability",
-                "period-budget/requests-latency",
+                "soak-burn/investigation-latency",
+                "soak-burn/investigation-success-rate",
+                "page-burn-5m-1h/investigation-latency",
+                "page-burn-5m-1h/investigation-success-rate",
+                "page-burn-30m-6h/investigation-latency",
+                "page-burn-30m-6h/investigation-success-rate",
+                "period-budget/investigation-latency",
+                "period-budget/investigation-success-rate",
                 "sloth-alerts",
             ],
         );
-        // The canary's start came from the first build_info sample of the digest it reports now.
+        // The canary's start came from the first up == 1 sample of its targets with the digest they run now.
         assert.ok(
-            fake.asked.some((q) =>
-                q.startsWith("min by (image_digest) (min_over_time(timestamp(mirador_rca_build_info"),
+            fake.asked.includes(
+                `min by (image_digest) (label_replace(min_over_time((timestamp(${UP}) and ${UP} == 1)[7d:1m]), "image_digest", "sha256:$1", "image", ".+@sha256:([0-9a-f]{64})"))` +
+                    ` and on (image_digest) group by (image_digest) (label_replace(${UP} == 1, "image_digest", "sha256:$1", "image", ".+@sha256:([0-9a-f]{64})"))`,
             ),
+            fake.asked.join("\n"),
         );
         assert.match(decision.checks[0].reason, new RegExp(`first sample of ${CANARY_DIGEST}\\), 45 min ago`));
         // Every canary window is the 45-minute soak.
-        assert.ok(fake.asked.filter((q) => q.includes("[2700s]")).length >= 3);
+        assert.equal(fake.asked.filter((q) => q.includes("[2700s]")).length, 2);
         // Per-SLO checks of one kind run as one query, so the number of queries does not grow with the SLOs
-        // (two find the canary's start, eight are checks).
-        assert.equal(fake.asked.length, 2 + 8);
-        // The canary reports its digest now.
+        // (two find the canary's start, seven are checks).
+        assert.equal(fake.asked.length, 2 + 7);
+        // The canary's targets of its digest answer now.
+        const up = upOf(CANARY_DIGEST);
+        assert.ok(fake.asked.includes(`time() - max(timestamp(${up}) and ${up} == 1)`), fake.asked.join("\n"));
+        // The requests are the profile's metric of the profile's service, on the canary track.
         assert.ok(
             fake.asked.includes(
-                `time() - max(timestamp(mirador_rca_build_info{track="canary",image_digest="${CANARY_DIGEST}"}))`,
+                'sum(increase(grpc_server_handled_total{grpc_service="rca.v1.RCAEngine",track="canary"}[2700s]))',
             ),
         );
     });
@@ -84,7 +90,7 @@ describe("gate: evaluation", () => {
         assert.equal(soak.value, 45 + 40 / 60);
         assert.ok(
             exact.fake.asked.includes(
-                `min(min_over_time(timestamp(mirador_rca_build_info{track="canary",image_digest="${CANARY_DIGEST}"})[61s:1s] @ ${coarse.toFixed(3)}))`,
+                `min(min_over_time((timestamp(${upOf(CANARY_DIGEST)}) and ${upOf(CANARY_DIGEST)} == 1)[61s:1s] @ ${coarse.toFixed(3)}))`,
             ),
             exact.fake.asked.join("\n"),
         );
@@ -99,12 +105,15 @@ describe("gate: evaluation", () => {
             { match: "ratio_rate(?:5m|1h)", answer: perSlo(16.7, 20) },
         ]);
         assert.equal(decision.decision, "deny");
-        assert.deepEqual(notPassing, ["page-burn-5m-1h/requests-availability", "page-burn-5m-1h/requests-latency"]);
-        const check = get("page-burn-5m-1h/requests-availability");
+        assert.deepEqual(notPassing, [
+            "page-burn-5m-1h/investigation-latency",
+            "page-burn-5m-1h/investigation-success-rate",
+        ]);
+        const check = get("page-burn-5m-1h/investigation-latency");
         assert.equal(check.result, "fail");
         assert.equal(check.value, 16.7);
         assert.equal(check.threshold, "<= 14.4");
-        assert.match(check.reason, /requests-availability over both 5m and 1h .* is 16\.7, needs <= 14\.4/);
+        assert.match(check.reason, /investigation-latency over both 5m and 1h .* is 16\.7, needs <= 14\.4/);
     });
 
     it("denies a soak shorter than the minimum", async () => {
@@ -118,7 +127,7 @@ describe("gate: evaluation", () => {
         const { fake, get } = await evaluate([], { canarySince: since.toISOString() });
         assert.equal(get("canary-soak").value, 90);
         assert.match(get("canary-soak").reason, /\(given\)/);
-        assert.ok(!fake.asked.some((q) => q.includes("min_over_time(timestamp(")));
+        assert.ok(!fake.asked.some((q) => q.includes("min_over_time((timestamp(")));
         assert.ok(fake.asked.some((q) => q.includes("[5400s]")));
     });
 
@@ -126,17 +135,17 @@ describe("gate: evaluation", () => {
         const canarySince = new Date(now.getTime() - 90 * 60000).toISOString();
         const reporting = (answer: FakeRule["answer"]): FakeRule => ({ match: "time() - max(timestamp(", answer });
 
-        it("no build-info sample at the evaluation time: no data, and why", async () => {
+        it("no target answering at the evaluation time: no data, and why", async () => {
             const { fake, get, notPassing } = await evaluate([reporting([])], { canarySince });
             assert.deepEqual(notPassing, ["canary-reporting"]);
             const check = get("canary-reporting");
             assert.equal(check.result, "no-data");
             assert.equal(
                 check.reason,
-                'no data: the canary does not report now: no mirador_rca_build_info{track="canary"} sample at the evaluation time (it stopped, or Prometheus no longer scrapes it)',
+                'no data: the canary does not report now: no up{track="canary"} target answered a scrape (up == 1) at the evaluation time (it stopped, or Prometheus no longer scrapes it)',
             );
-            // Without a digest, the track's newest sample counts.
-            assert.ok(fake.asked.includes('time() - max(timestamp(mirador_rca_build_info{track="canary"}))'));
+            // Without a digest, the newest sample of any of the track's targets with a digest counts.
+            assert.ok(fake.asked.includes(`time() - max(timestamp(${UP}) and ${UP} == 1)`));
         });
 
         it("a newest sample older than the allowed scrapes: fail, naming them", async () => {
@@ -145,7 +154,7 @@ describe("gate: evaluation", () => {
             assert.equal(get("canary-reporting").threshold, "<= 180");
             assert.equal(
                 get("canary-reporting").reason,
-                'seconds since the canary\'s newest mirador_rca_build_info{track="canary"} sample is 400, needs <= 180: the canary has not reported for more than 3 scrapes of 60 s (it stopped, or Prometheus no longer scrapes it)',
+                'seconds since the newest up == 1 sample of up{track="canary"} is 400, needs <= 180: the canary has not answered for more than 3 scrapes of 60 s (it stopped, or Prometheus no longer scrapes it)',
             );
             const tighter = await evaluate([reporting(value(40))], {
                 canarySince,
@@ -159,12 +168,15 @@ describe("gate: evaluation", () => {
 
     it("counts a page window pair with one window missing as no data, never the other window alone", async () => {
         const { get, notPassing } = await evaluate([{ match: "ratio_rate(?:5m|1h)", answer: [] }]);
-        assert.deepEqual(notPassing, ["page-burn-5m-1h/requests-availability", "page-burn-5m-1h/requests-latency"]);
-        const check = get("page-burn-5m-1h/requests-availability");
+        assert.deepEqual(notPassing, [
+            "page-burn-5m-1h/investigation-latency",
+            "page-burn-5m-1h/investigation-success-rate",
+        ]);
+        const check = get("page-burn-5m-1h/investigation-latency");
         assert.equal(check.result, "no-data");
         assert.equal(
             check.reason,
-            "no data: no Sloth recording of requests-availability for track canary over both 5m and 1h (a window without a sample is no data, never judged on the other window alone: rules not loaded, or no canary requests in it)",
+            "no data: no Sloth recording of investigation-latency for track canary over both 5m and 1h (a window without a sample is no data, never judged on the other window alone: rules not loaded, or no canary requests in it)",
         );
         // The query keeps an SLO only where both windows have a sample.
         assert.match(
@@ -180,45 +192,59 @@ describe("gate: evaluation", () => {
         assert.equal(get("canary-soak").result, "no-data");
         assert.match(
             get("canary-soak").reason,
-            /canary start unknown: .* 2 digests .*give --canary-since or --canary-digest/,
+            /canary start unknown: the up\{track="canary"\} targets run 2 digests now .*give --canary-since or --canary-digest/,
         );
     });
 
     it("denies when the canary start is unknown, and still judges the minimum soak window", async () => {
         const { fake, get, notPassing } = await evaluate([{ match: "and on (image_digest)", answer: [] }]);
         assert.deepEqual(notPassing, ["canary-soak"]);
-        assert.match(get("canary-soak").reason, /the canary track reports no mirador_rca_build_info now/);
+        assert.match(
+            get("canary-soak").reason,
+            /no up\{track="canary"\} target with an image digest answers now \(up == 1\)/,
+        );
         assert.match(get("canary-requests").reason, /the last 30 min \(canary start unknown\)/);
         assert.ok(fake.asked.some((q) => q.includes("[1800s]")));
     });
 
     it("treats NaN and empty answers as no data, never as a pass", async () => {
         const { decision, get } = await evaluate([
-            { match: "label_replace(", answer: perSlo(NaN, 0.5) },
-            { match: "mirador_rca_cache_hits_total", answer: [] },
+            { match: "label_replace((", answer: perSlo(NaN, 0.5) },
+            { match: "sum(increase(grpc_server_handled_total", answer: [] },
         ]);
         assert.equal(decision.decision, "deny");
-        assert.equal(get("soak-burn/requests-availability").result, "no-data");
-        assert.match(get("soak-burn/requests-availability").reason, /^NaN: the canary handled no requests/);
-        assert.equal(get("canary-cache-hit-rate").result, "no-data");
-        assert.match(get("canary-cache-hit-rate").reason, /^no data: the canary made no cache lookups/);
+        assert.equal(get("soak-burn/investigation-latency").result, "no-data");
+        assert.match(get("soak-burn/investigation-latency").reason, /^NaN: the canary handled no requests/);
+        assert.equal(get("canary-requests").result, "no-data");
+        assert.match(
+            get("canary-requests").reason,
+            /^no data: no grpc_server_handled_total series of rca\.v1\.RCAEngine on track canary/,
+        );
+    });
+
+    it("judges the soak burn on the derived SLI scoped to the canary: errors or zero, the total guarded", async () => {
+        const { get } = await evaluate();
+        assert.equal(
+            get("soak-burn/investigation-success-rate").query,
+            'label_replace(((sum by (track) (rate(mirador_rca_investigations_total{outcome="error",track="canary"}[2700s]))) or on (track) (0 * (sum by (track) (rate(mirador_rca_investigations_total{track="canary"}[2700s]))))) / (sum by (track) (rate(mirador_rca_investigations_total{track="canary"}[2700s])) > 0) / 0.005, "sloth_slo", "investigation-success-rate", "", "")',
+        );
     });
 
     it("refuses to guess when a query answers several series", async () => {
         const two = [
-            { labels: { sloth_slo: "requests-latency", track: "canary" }, value: 0.1 },
-            { labels: { sloth_slo: "requests-latency", track: "other" }, value: 9 },
+            { labels: { sloth_slo: "investigation-latency", track: "canary" }, value: 0.1 },
+            { labels: { sloth_slo: "investigation-latency", track: "other" }, value: 9 },
         ];
         const { get } = await evaluate([{ match: "slo:period_error_budget_remaining:ratio", answer: two }]);
-        assert.equal(get("period-budget/requests-latency").result, "error");
-        assert.match(get("period-budget/requests-latency").reason, /2 series where one was expected/);
+        assert.equal(get("period-budget/investigation-latency").result, "error");
+        assert.match(get("period-budget/investigation-latency").reason, /2 series where one was expected/);
     });
 
     it("denies on a firing Sloth alert and names it", async () => {
         const alert = {
             labels: {
-                alertname: "MiradorRCAHighErrorRate",
-                sloth_slo: "requests-availability",
+                alertname: "investigation-success-rate",
+                sloth_slo: "investigation-success-rate",
                 sloth_severity: "page",
                 track: "stable",
             },
@@ -229,7 +255,7 @@ describe("gate: evaluation", () => {
         assert.equal(get("sloth-alerts").value, 1);
         assert.match(
             get("sloth-alerts").reason,
-            /MiradorRCAHighErrorRate \(requests-availability, page, track=stable\)/,
+            /investigation-success-rate \(investigation-success-rate, page, track=stable\)/,
         );
     });
 
@@ -237,15 +263,15 @@ describe("gate: evaluation", () => {
         const { get, notPassing } = await evaluate([], {
             periodBudgetFloor: 0.9,
             minRequests: 10000,
-            budgetTrack: "prod",
+            budgetTrack: "canary",
         });
         assert.deepEqual(notPassing, [
             "canary-requests",
-            "period-budget/requests-availability",
-            "period-budget/requests-latency",
+            "period-budget/investigation-latency",
+            "period-budget/investigation-success-rate",
         ]);
         assert.equal(get("canary-requests").threshold, ">= 10000");
-        assert.match(get("period-budget/requests-latency").query, /track="prod"/);
+        assert.match(get("period-budget/investigation-latency").query, /track="canary"/);
     });
 
     it("denies every check with the reason when Prometheus cannot be reached", async () => {
@@ -263,5 +289,28 @@ describe("gate: evaluation", () => {
         const { get } = await evaluate([{ match: "sum(increase(grpc_server_handled_total", answer: bad }]);
         assert.equal(get("canary-requests").result, "error");
         assert.match(get("canary-requests").reason, /400 bad_data: parse error/);
+    });
+
+    it("asks only what another profile names: its track label and values, its request metric, its SLIs", async () => {
+        const other = parseGateConfig(
+            {
+                profile: "tests/fixtures/profiles/other-labels.yaml",
+                sloSpec: "tests/fixtures/slo/ledger-api-sloth.yaml",
+            },
+            "config",
+            path.resolve(__dirname, "..", ".."),
+        );
+        const fake = new FakePrometheus([{ match: "", answer: [] }]);
+        const decision = await evaluateGate(fake, other, loadGateSpec(other), now);
+        assert.equal(decision.decision, "deny");
+        const asked = fake.asked.join("\n");
+        assert.match(asked, /up\{release_track="preview",image=~/);
+        assert.match(
+            asked,
+            /ledger_rpc_served_total\{rpc_service="books\.v2\.LedgerService",release_track="preview"\}/,
+        );
+        assert.match(asked, /ledger_entries_total\{result="failed",release_track="preview"\}/);
+        assert.match(asked, /release_track="main"/, "the period budget of the stable track");
+        assert.doesNotMatch(asked, /[{,(]track[=!,)]|mirador|grpc_/);
     });
 });

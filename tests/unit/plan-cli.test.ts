@@ -79,7 +79,7 @@ describe("plan: the CLI", () => {
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(fs.readdirSync(path.dirname(out)).sort(), ["prod.comment.md", "prod.md", "prod.svg"]);
         const full = fs.readFileSync(out, "utf8");
-        assert.match(full, /gate: \*\*DENY\*\* \(6 of 13 checks do not pass\)/);
+        assert.match(full, /gate: \*\*DENY\*\* \(6 of 12 checks do not pass\)/);
         assert.match(
             full,
             /!\[The canary's error ratio and burn rate over its soak, with the gate's thresholds\]\(prod\.svg\)/,

@@ -46,19 +46,19 @@ export function policyConfigFile(): string {
 /** When prod-deny.json was recorded: the fake gate judges at that time. */
 export const RECORDED_AT = new Date("2026-11-24T00:00:00Z");
 
-/** A canary failing a fifth of its calls (200 times its availability budget), as in prod-deny.json. */
+/** A canary failing a tenth of its investigations (20 times its success budget), as in prod-deny.json. */
 export function burningRules(now: Date) {
     return healthyRules(now, [
-        { match: "ratio_rate(?:5m|1h)", answer: perSlo(199, 0.4) },
-        { match: "ratio_rate(?:30m|6h)", answer: perSlo(199, 0.3) },
-        { match: "label_replace(", answer: perSlo(200, 0.5) },
+        { match: "ratio_rate(?:5m|1h)", answer: perSlo(0.4, 19.9) },
+        { match: "ratio_rate(?:30m|6h)", answer: perSlo(0.3, 19.9) },
+        { match: "label_replace((", answer: perSlo(0.5, 20) },
         { match: "slo:period_error_budget_remaining:ratio", answer: [] },
         {
             match: "ALERTS{",
             answer: ["page", "ticket"].map((severity) => ({
                 labels: {
-                    alertname: "MiradorRCAHighErrorRate",
-                    sloth_slo: "requests-availability",
+                    alertname: "investigation-success-rate",
+                    sloth_slo: "investigation-success-rate",
                     sloth_severity: severity,
                     track: "canary",
                 },

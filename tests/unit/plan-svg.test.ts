@@ -2,13 +2,13 @@
 // as paths with gaps where Prometheus had no value.
 import * as assert from "assert/strict";
 import { parseGateConfig } from "../../gate/config";
-import { loadSloSpec } from "../../gate/spec";
+import { loadGateSpec } from "../../gate/evaluate";
 import { canaryChart, RangeSeries } from "../../plan/canary-chart";
 import { logDomain, renderChart } from "../../plan/svg";
 import { allElements, parseXml, XmlElement } from "./plan-xml";
 
 const config = parseGateConfig({}, "config", "/");
-const spec = loadSloSpec(config.sloSpec);
+const spec = loadGateSpec(config);
 const END = 1795478000;
 const START = END - 45 * 60;
 
@@ -103,7 +103,10 @@ describe("plan: the canary chart (SVG)", () => {
             lines(errorPanel).map((l) => l.value),
             spec.slos.map((s) => s.budget),
         );
-        assert.deepEqual(labels(errorPanel), ["requests-availability budget 0.1%", "requests-latency budget 1%"]);
+        assert.deepEqual(labels(errorPanel), [
+            "investigation-latency budget 4%",
+            "investigation-success-rate budget 0.5%",
+        ]);
     });
 
     it("leaves a gap where a value is NaN or zero, and escapes text", async () => {
@@ -111,8 +114,8 @@ describe("plan: the canary chart (SVG)", () => {
             t > START + 600 && t < START + 1200 ? NaN : slo.endsWith("latency") ? 0 : 0.02,
         );
         const root = parseXml(svg);
-        const [availability, latency] = byClass(root, "series").slice(2);
-        assert.equal((availability.attrs.d.match(/M/g) ?? []).length, 2, "two runs around the NaN stretch");
+        const [latency, success] = byClass(root, "series").slice(2);
+        assert.equal((success.attrs.d.match(/M/g) ?? []).length, 2, "two runs around the NaN stretch");
         assert.equal(latency.attrs.d, "", "no positive value: nothing drawn");
         const escaped = renderChart({ title: 'a < b & "c"', from: 0, to: 60, panels: [] });
         assert.equal(parseXml(escaped).children.find((c) => c.name === "title")?.text, 'a < b & "c"');

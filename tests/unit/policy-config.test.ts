@@ -32,11 +32,8 @@ describe("policy: config", () => {
         for (const [key, spec] of Object.entries(GATE_FIELDS)) {
             assert.deepEqual(schema.properties[key].default, spec.default, key);
         }
-        assert.deepEqual(schema.properties.pageBurnWindows.items, {
-            type: "object",
-            required: ["short", "long", "factor"],
-            properties: { short: { type: "string" }, long: { type: "string" }, factor: { type: "number" } },
-        });
+        assert.deepEqual(schema.properties.alertSeverities.items, { type: "string" });
+        assert.equal(schema.properties.profile.default, "profiles/mirador-rca.yaml");
         assert.ok(!JSON.stringify(schema).includes("undefined"));
         assert.ok(!("minimum" in schema.properties.sloSpec));
     });

@@ -8,7 +8,7 @@ import { promoteCanariedDigestPolicy } from "../../policy/promote-canaried-diges
 import { ResourceValidationPolicy } from "../../policy/release";
 import { sloGatePolicy } from "../../policy/slo-gate";
 import * as fake from "../support/fake-prometheus";
-import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
+import { pinned, releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 
 const now = new Date("2026-11-23T22:00:00Z");
 const URL = "http://127.0.0.1:9090";
@@ -30,7 +30,7 @@ function deps(asked: string[]): PolicyDeps {
 
 /** The production release promoting `digest`, with a Helm description (or a getter, as the SDK's unknowns). */
 function release(digest: string, description?: string | (() => never)) {
-    const props = releaseProps("mirador-prod", "mirador-rca", { repository: "r/mirador-rca", digest });
+    const props = releaseProps("mirador-prod", "mirador-rca", pinned(digest));
     if (typeof description === "function") {
         Object.defineProperty(props, "description", { get: description, enumerable: true });
     } else if (description !== undefined) {

@@ -4,7 +4,7 @@ import { DIGEST_FIELDS } from "../../policy/config";
 import { PolicyDeps } from "../../policy/deps";
 import { promoteCanariedDigestPolicy } from "../../policy/promote-canaried-digest";
 import { CANARY_DIGEST, down, FakePrometheus, FakeRule, healthyRules, OTHER_DIGEST } from "../support/fake-prometheus";
-import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
+import { pinned, releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 
 const now = new Date("2026-11-23T22:00:00Z");
 const URL = "http://127.0.0.1:9090";
@@ -22,13 +22,14 @@ function run(
         },
         now: () => now,
     };
-    const image = digest === null ? { repository: "r/mirador-rca" } : { repository: "r/mirador-rca", digest };
+    const image = digest === null ? { repository: "r/mirador-rca" } : pinned(digest);
     const args = validationArgs(releaseProps("mirador-prod", "mirador-rca", image), config);
     return violationsOf(promoteCanariedDigestPolicy(deps), args);
 }
 
+const UP = 'up{track="canary",image=~".+@sha256:[0-9a-f]{64}"}';
 const seen = (...digests: string[]): FakeRule => ({
-    match: "max_over_time(mirador_rca_build_info",
+    match: `max_over_time(${UP}`,
     answer: digests.map((d) => ({ labels: { image_digest: d }, value: 1 })),
 });
 
@@ -39,13 +40,13 @@ describe("policy: promote-canaried-digest", () => {
             await run(healthyRules(now), { prometheusUrl: URL, canaryDigest: CANARY_DIGEST }, CANARY_DIGEST, asked),
             [],
         );
-        // The soak starts at the first sample of the promoted digest; the rollout's first 5 minutes are not read.
+        // The soak starts at the first up == 1 sample of a canary target running the promoted digest; the
+        // rollout's first 5 minutes are not read.
+        assert.ok(asked.some((q) => q.includes(`timestamp(up{track="canary",image=~".+@${CANARY_DIGEST}"})`)));
         assert.ok(
-            asked.some((q) =>
-                q.includes(`timestamp(mirador_rca_build_info{track="canary",image_digest="${CANARY_DIGEST}"})`),
-            ),
+            asked.some((q) => q.includes(`max_over_time(${UP}[2400s]) == 1`)),
+            asked.join("\n"),
         );
-        assert.ok(asked.some((q) => q.includes('max_over_time(mirador_rca_build_info{track="canary"}[2400s])')));
     });
 
     it("reports a digest other than the configured canaryDigest", async () => {
@@ -57,7 +58,7 @@ describe("policy: promote-canaried-digest", () => {
 
     it("reports a digest the canary never reported", async () => {
         const violations = await run(
-            healthyRules(now, [{ match: "timestamp(", answer: [] }]),
+            healthyRules(now, [{ match: "(timestamp(", answer: [] }]),
             { prometheusUrl: URL },
             OTHER_DIGEST,
         );
@@ -82,13 +83,13 @@ describe("policy: promote-canaried-digest", () => {
 
     it("reports ambiguous data: two digests during the soak", async () => {
         const violations = await run(healthyRules(now, [seen(CANARY_DIGEST, OTHER_DIGEST)]), { prometheusUrl: URL });
-        assert.match(violations[0], /ambiguous: the canary reported 2 digests/);
+        assert.match(violations[0], /ambiguous: the canary's targets ran 2 digests/);
     });
 
-    it("reports missing data: no build info in the window, or no Prometheus", async () => {
+    it("reports missing data: no canary target with a digest in the window, or no Prometheus", async () => {
         assert.match(
             (await run(healthyRules(now, [seen()]), { prometheusUrl: URL }))[0],
-            /missing data: no mirador_rca_build_info/,
+            /missing data: no up\{track="canary"\} target with an image digest answered since /,
         );
         assert.match(
             (await run([{ match: "", answer: down() }], { prometheusUrl: URL }))[0],
@@ -100,15 +101,26 @@ describe("policy: promote-canaried-digest", () => {
     it("reports a production release without a digest", async () => {
         const violations = await run(healthyRules(now), { prometheusUrl: URL }, null);
         assert.deepEqual(violations, [
-            "mirador-prod/mirador-rca: values.image.digest (unset) is not sha256:<64 hex>: cannot match it",
+            "mirador-prod/mirador-rca: values.image.tag (unset) is not <tag>@sha256:<64 hex>: cannot match it",
         ]);
     });
 
-    it("follows the configured production release and canary track", async () => {
+    it("follows the configured production release and the profile's track label", async () => {
         const asked: string[] = [];
-        const config = { prometheusUrl: URL, productionNamespace: "mirador-prod", canaryTrack: "preview" };
-        assert.deepEqual(await run(healthyRules(now), config, CANARY_DIGEST, asked), []);
-        assert.ok(asked.every((q) => !q.includes('track="canary"')));
+        const profile = "tests/fixtures/profiles/other-labels.yaml";
+        const config = { prometheusUrl: URL, productionNamespace: "mirador-prod", profile };
+        const other = { app: { image: { name: "r/ledger", sha: CANARY_DIGEST } } };
+        const deps: PolicyDeps = {
+            makeClient: () => {
+                const fake = new FakePrometheus(healthyRules(now));
+                return { url: fake.url, query: (q: string) => (asked.push(q), fake.query(q)) };
+            },
+            now: () => now,
+        };
+        const props = { ...releaseProps("mirador-prod", "mirador-rca", {}), values: other };
+        assert.deepEqual(await violationsOf(promoteCanariedDigestPolicy(deps), validationArgs(props, config)), []);
+        assert.ok(asked.length > 0 && asked.every((q) => !q.includes('track="canary"')), asked.join("\n"));
+        assert.ok(asked.some((q) => q.includes(`up{release_track="preview",image=~".+@${CANARY_DIGEST}"}`)));
         assert.deepEqual(
             await run([{ match: "", answer: down() }], { prometheusUrl: URL, productionRelease: "other" }),
             [],

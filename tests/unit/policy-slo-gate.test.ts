@@ -5,7 +5,7 @@ import { SLO_GATE_FIELDS } from "../../policy/config";
 import { PolicyDeps } from "../../policy/deps";
 import { sloGatePolicy } from "../../policy/slo-gate";
 import * as fake from "../support/fake-prometheus";
-import { releaseProps, validationArgs, violationsOf } from "../support/policy-args";
+import { pinned, releaseProps, validationArgs, violationsOf } from "../support/policy-args";
 
 const now = new Date("2026-11-23T22:00:00Z");
 const URL = "http://127.0.0.1:9090";
@@ -20,7 +20,7 @@ function deps(rules: fake.FakeRule[], seen: { url?: string; fake?: fake.FakeProm
 }
 
 function prodRelease(config: Record<string, unknown>, digest: string = fake.CANARY_DIGEST) {
-    return validationArgs(releaseProps("mirador-prod", "mirador-rca", { repository: "r/mirador-rca", digest }), config);
+    return validationArgs(releaseProps("mirador-prod", "mirador-rca", pinned(digest)), config);
 }
 
 describe("policy: slo-gate", () => {
@@ -32,7 +32,7 @@ describe("policy: slo-gate", () => {
     });
 
     describe("denies a Helm release the gate cannot identify", () => {
-        const image = { repository: "r/mirador-rca", digest: fake.CANARY_DIGEST };
+        const image = pinned(fake.CANARY_DIGEST);
         const policy = () => sloGatePolicy(deps([]));
 
         it("a production release in a namespace the config does not name", async () => {
@@ -46,7 +46,7 @@ describe("policy: slo-gate", () => {
 
         it("a release without a track, and one under another name", async () => {
             const untracked = releaseProps("mirador-prod", "mirador-rca-blue", image);
-            delete (untracked.values as Record<string, unknown>).track;
+            delete (untracked.values as Record<string, unknown>).podLabels;
             const [violation] = await violationsOf(policy(), validationArgs(untracked, {}));
             assert.match(
                 violation,
@@ -70,28 +70,28 @@ describe("policy: slo-gate", () => {
     it("reports every failing check with its query, value and threshold", async () => {
         const burning = [
             { match: "ratio_rate(?:5m|1h)", answer: fake.perSlo(20) },
-            { match: "mirador_rca_cache_hits_total", answer: fake.value(0.2) },
+            { match: "sum(increase(grpc_server_handled_total", answer: fake.value(200) },
         ];
         const violations = await violationsOf(
             sloGatePolicy(deps(fake.healthyRules(now, burning))),
             prodRelease({ prometheusUrl: URL }),
         );
         assert.equal(violations.length, 3);
-        assert.match(violations[0], /canary-cache-hit-rate fail: .* is 0\.2, needs >= 0\.5/);
+        assert.match(violations[0], /canary-requests fail: .* is 200, needs >= 1000/);
         assert.match(
             violations[1],
-            /^mirador-prod\/mirador-rca: page-burn-5m-1h\/requests-availability fail: .* is 20, needs <= 14\.4 \(value 20, threshold <= 14\.4; query: \(min without/,
+            /^mirador-prod\/mirador-rca: page-burn-5m-1h\/investigation-latency fail: .* is 20, needs <= 14\.4 \(value 20, threshold <= 14\.4; query: \(min without/,
         );
         // The query shown is the SLO's own.
-        assert.match(violations[1], /sloth_slo="requests-availability",track="canary"/);
-        assert.match(violations[2], /page-burn-5m-1h\/requests-latency fail/);
+        assert.match(violations[1], /sloth_slo="investigation-latency",track="canary"/);
+        assert.match(violations[2], /page-burn-5m-1h\/investigation-success-rate fail/);
     });
 
     it("judges the canary of the digest being promoted", async () => {
         const seen: { fake?: fake.FakePrometheus } = {};
         const policy = sloGatePolicy(deps(fake.healthyRules(now), seen));
         await violationsOf(policy, prodRelease({ prometheusUrl: URL }, fake.OTHER_DIGEST));
-        assert.ok(seen.fake?.asked.some((q) => q.includes(`image_digest="${fake.OTHER_DIGEST}"`)));
+        assert.ok(seen.fake?.asked.some((q) => q.includes(`image=~".+@${fake.OTHER_DIGEST}"`)));
     });
 
     it("denies when Prometheus cannot be reached (missing data)", async () => {
@@ -100,7 +100,7 @@ describe("policy: slo-gate", () => {
             prodRelease({ prometheusUrl: URL }),
         );
         // Every check of the gate, the canary's reporting now included.
-        assert.equal(violations.length, 13);
+        assert.equal(violations.length, 12);
         for (const v of violations) {
             assert.match(v, / error: cannot reach Prometheus/);
         }
@@ -126,17 +126,26 @@ describe("policy: slo-gate", () => {
         const policy = sloGatePolicy(deps(fake.healthyRules(now)));
         const violations = await violationsOf(
             policy,
-            prodRelease({ prometheusUrl: URL, minSoakMinutes: 60, cacheHitRateFloor: 0.9 }),
+            prodRelease({ prometheusUrl: URL, minSoakMinutes: 60, minRequests: 9000 }),
         );
         assert.equal(violations.length, 2);
         assert.match(violations[0], /canary-soak fail: .* soak too short \(value 45, threshold >= 60 min/);
-        assert.match(violations[1], /canary-cache-hit-rate fail/);
+        assert.match(violations[1], /canary-requests fail: .* is 5000, needs >= 9000/);
+    });
+
+    it("says that a cache-hit floor is no longer read", async () => {
+        const violations = await violationsOf(
+            sloGatePolicy(deps(fake.healthyRules(now))),
+            prodRelease({ prometheusUrl: URL, cacheHitRateFloor: 0.5 }),
+        );
+        assert.equal(violations.length, 1);
+        assert.match(violations[0], /cacheHitRateFloor is no longer read: the cache-hit check is retired/);
     });
 
     it("leaves the canary alone, and denies a production release outside the configured production", async () => {
         const policy = sloGatePolicy(deps([{ match: "", answer: fake.down() }]));
         const canary = validationArgs(
-            releaseProps("mirador-staging", "mirador-rca-canary", { digest: fake.CANARY_DIGEST }),
+            releaseProps("mirador-staging", "mirador-rca-canary", pinned(fake.CANARY_DIGEST)),
             { prometheusUrl: URL },
         );
         assert.deepEqual(await violationsOf(policy, canary), []);

@@ -30,7 +30,7 @@ describe("smoke steps with the real grpcurl against the example service", functi
     const smoke = (name: string) => runDeclared(declaredCommand(run, `smoke-${name}`), { ENDPOINT: service!.grpcAddr });
 
     it("passes every call in order against a healthy canary, the second investigation from the cache", async () => {
-        service = await startService({ track: "canary" });
+        service = await startService();
         for (const call of smokeRequests) {
             const result = await smoke(call.name);
             assert.strictEqual(result.status, 0, `${call.name}: ${result.stderr}`);
@@ -39,7 +39,7 @@ describe("smoke steps with the real grpcurl against the example service", functi
     });
 
     it("fails the investigation-from-cache step when the canary does not cache", async () => {
-        service = await startService({ track: "canary", cacheSize: 0 });
+        service = await startService();
         assert.strictEqual((await smoke("investigate")).status, 0);
         const cached = await smoke("investigate-cached");
         assert.notStrictEqual(cached.status, 0);
@@ -47,7 +47,7 @@ describe("smoke steps with the real grpcurl against the example service", functi
     });
 
     it("fails with grpcurl's reason when the canary answers with errors", async () => {
-        service = await startService({ track: "canary", faultErrorRatio: 1 });
+        service = await startService({ faultErrorRatio: 1 });
         const result = await smoke("investigate");
         assert.notStrictEqual(result.status, 0);
         assert.match(result.stderr, /Unavailable/);

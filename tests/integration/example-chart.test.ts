@@ -2,11 +2,13 @@
 // (image repository:tag, an HPA that drops replicas, config.* in a ConfigMap named by MIRADOR_RCA_CONFIG, alerts as
 // a PrometheusRule, <release>-mirador-rca names), with the fault hooks as environment variables.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { execFile } from "child_process";
 import { promisify } from "util";
 import * as YAML from "yaml";
-import { exampleDir, makeExample } from "../support/service";
+import { exampleDir, makeExample, scrapeMetrics, startService } from "../support/service";
 import { requireTool, toolPath } from "../support/tools";
 
 const execFileAsync = promisify(execFile);
@@ -168,6 +170,25 @@ describe("example chart (helm lint, helm template)", function () {
             MIRADOR_FAULT_LATENCY: "300ms",
             MIRADOR_FAULT_STARTUP: "crash",
         });
+    });
+
+    it("renders a ConfigMap whose config.yaml the service starts with", async function () {
+        this.timeout(600_000);
+        await makeExample(["build"]);
+        const objects = await render("r", ["config.logging.level=debug", "config.rules.path=/etc/mirador/rules.yaml"]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-chart-config-"));
+        const file = path.join(dir, "config.yaml");
+        fs.writeFileSync(file, one(objects, "ConfigMap").data!["config.yaml"]);
+        const service = await startService({ configFile: file });
+        try {
+            assert.match(service.logs(), /"level":"DEBUG","msg":"rules.path is ignored/);
+            assert.match(service.logs(), /clients\.core\.baseURL is empty/);
+            const samples = await scrapeMetrics(service.metricsAddr);
+            assert.ok(samples.some((s) => s.name === "grpc_server_handled_total"));
+        } finally {
+            await service.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("has no host-network value: the chart never renders hostNetwork", async function () {

@@ -56,6 +56,11 @@ export interface ServiceOptions {
     faultStartup?: "crash" | "hang";
     /** Extra environment (e.g. MIRADOR_RCA_CACHE_DB). */
     env?: Record<string, string>;
+    /**
+     * A config file of the caller's (e.g. the chart's rendered ConfigMap) instead of serviceConfig()'s; the listeners
+     * then come from MIRADOR_RCA_SERVER_ADDRESS and MIRADOR_RCA_METRICS_ADDRESS (free loopback ports).
+     */
+    configFile?: string;
 }
 
 export interface RunningService {
@@ -157,15 +162,20 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     const grpcAddr = `127.0.0.1:${await freePort()}`;
     const metricsAddr = `127.0.0.1:${await freePort()}`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-rca-config-"));
-    const configFile = path.join(dir, "config.yaml");
-    fs.writeFileSync(configFile, YAML.stringify(serviceConfig(grpcAddr, metricsAddr, opts)));
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) {
         if (!k.startsWith("MIRADOR_")) {
             env[k] = v;
         }
     }
-    env.MIRADOR_RCA_CONFIG = configFile;
+    if (opts.configFile !== undefined) {
+        env.MIRADOR_RCA_CONFIG = opts.configFile;
+        env.MIRADOR_RCA_SERVER_ADDRESS = grpcAddr;
+        env.MIRADOR_RCA_METRICS_ADDRESS = metricsAddr;
+    } else {
+        env.MIRADOR_RCA_CONFIG = path.join(dir, "config.yaml");
+        fs.writeFileSync(env.MIRADOR_RCA_CONFIG, YAML.stringify(serviceConfig(grpcAddr, metricsAddr, opts)));
+    }
     if (opts.faultErrorRatio !== undefined) {
         env.MIRADOR_FAULT_ERROR_RATIO = String(opts.faultErrorRatio);
     }

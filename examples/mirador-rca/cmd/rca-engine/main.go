@@ -94,6 +94,12 @@ func newLogger(l config.Logging) *slog.Logger {
 
 // run serves until ctx ends; listening, when not nil, gets the bound addresses once both listen.
 func run(ctx context.Context, cfg config.Config, hooks faults.Settings, logger *slog.Logger, listening func(grpcAddr, metricsAddr string)) error {
+	logger.Debug("config", "server.address", cfg.Server.Address, "server.metricsAddress", cfg.Server.MetricsAddress,
+		"clients.core.baseURL", cfg.Clients.Core.BaseURL, "weaviate.endpoint", cfg.Weaviate.Endpoint,
+		"cache.addr", cfg.Cache.Addr, "cache.db", cfg.Cache.DB)
+	if cfg.Rules.Path != "" {
+		logger.Debug("rules.path is ignored: this service has no rule pack", "rules.path", cfg.Rules.Path)
+	}
 	store := openCache(ctx, cfg.Cache, logger)
 	defer func() { _ = store.Close() }()
 

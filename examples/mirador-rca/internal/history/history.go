@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -247,11 +248,7 @@ func (s *Store) do(ctx context.Context, path string, payload []byte, out any) er
 	return json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(out)
 }
 
-type storeError string
-
-func (e storeError) Error() string { return string(e) }
-
-const errNoStore = storeError("no weaviate endpoint configured")
+var errNoStore = errors.New("no weaviate endpoint configured")
 
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)

@@ -135,7 +135,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		path, source = getenv(ConfigEnv), ConfigEnv
 	}
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := os.ReadFile(path) //nolint:gosec // G304: which file to read is the operator's setting
 		if err != nil {
 			return cfg, fmt.Errorf("%s=%s: cannot read the config file: %w", source, path, err)
 		}

@@ -121,7 +121,7 @@ func TestBadInputNamesTheSettingAndTheValue(t *testing.T) {
 		env        map[string]string
 		want       []string
 	}{
-		{"unknown key", "server:\n  adress: x\n", nil, []string{"field adress not found"}},
+		{"unknown key", "server:\n  listen: x\n", nil, []string{"field listen not found"}},
 		{"wrong type", "cache:\n  db: one\n", nil, []string{"line 2", "`one` into int"}},
 		{"bad duration", "clients:\n  core:\n    timeout: soon\n", nil, []string{"soon"}},
 		{"missing file", "", map[string]string{ConfigEnv: "/nope.yaml"}, []string{"MIRADOR_RCA_CONFIG=/nope.yaml", "cannot read"}},

@@ -22,7 +22,7 @@ import (
 )
 
 // DataType is where an anchor or event was seen.
-type DataType int
+type DataType int32
 
 // The data types of the contract's DataType enum.
 const (
@@ -32,7 +32,7 @@ const (
 )
 
 // Severity of a timeline event.
-type Severity int
+type Severity int32
 
 // The severities of the contract's Severity enum.
 const (

@@ -1,10 +1,12 @@
-// The example service's own checks, as RELEASE-PROCESS.md step 1 runs them: make verify, generated code that
-// matches its proto, versions that agree, and a govulncheck target that never claims a scan it could not do.
+// The example service's own checks, as RELEASE-PROCESS.md step 1 runs them: make verify (gofmt, goimports,
+// golangci-lint, go vet, go test), generated code that matches its proto, a build that works in a fresh copy,
+// versions that agree, a Sloth spec that sloth accepts, and a govulncheck target that never claims a scan it could
+// not do.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import { promisify } from "util";
 import { exampleBinary, exampleDir, makeExample } from "../support/service";
 import { requireTool, toolPath } from "../support/tools";
@@ -39,6 +41,38 @@ async function tryMake(targets: string[]): Promise<MakeResult> {
     } catch (err) {
         return { ok: false, output: (err as Error).message };
     }
+}
+
+/** Runs make in another folder (a copy of the example), with the tool cache on PATH. */
+async function tryMakeIn(dir: string, targets: string[]): Promise<MakeResult> {
+    try {
+        const { stdout, stderr } = await execFileAsync("make", ["--no-print-directory", ...targets], {
+            cwd: dir,
+            env: { ...process.env, PATH: toolPath() },
+            encoding: "utf8",
+            timeout: 600_000,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return { ok: true, output: stdout + stderr };
+    } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? e.message}` };
+    }
+}
+
+/** Copies the example's tracked files (as a fresh clone has them: no bin/) into dir and returns dir. */
+function copyExample(dir: string): string {
+    const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "."], {
+        cwd: exampleDir,
+        encoding: "utf8",
+    })
+        .split("\0")
+        .filter((f) => f !== "" && fs.existsSync(path.join(exampleDir, f)));
+    for (const f of tracked) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.copyFileSync(path.join(exampleDir, f), path.join(dir, f));
+    }
+    return dir;
 }
 
 /** A vulnerability database in govulncheck's v1 layout with one made-up entry, for one module and symbol. */
@@ -86,25 +120,81 @@ describe("example service build checks (make verify, generate, govulncheck)", fu
         fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("passes make verify (gofmt, go vet, go test)", async function () {
-        this.timeout(600_000);
+    it("passes make verify (gofmt, goimports, golangci-lint, go vet, go test)", async function () {
+        this.timeout(900_000);
+        requireTool("goimports");
+        requireTool("golangci-lint");
+        requireTool("redis-server");
         const output = await makeExample(["verify"]);
-        assert.match(output, /ok\s+github\.com\/miradorstack\/mirador-rca\/internal\/rca/);
+        assert.match(output, /gofmt, goimports: ok/);
+        assert.match(output, /golangci-lint run/);
+        assert.match(output, /0 issues/);
+        assert.match(output, /ok\s+github\.com\/miradorstack\/mirador-rca\/internal\/cache/);
+        assert.match(output, /ok\s+github\.com\/miradorstack\/mirador-rca\/cmd\/rca-engine/);
+    });
+
+    it("fails make verify on a file goimports would regroup, naming it", async function () {
+        this.timeout(300_000);
+        const copy = copyExample(path.join(tmp, "imports"));
+        const file = path.join(copy, "internal", "faults", "faults.go");
+        const text = fs.readFileSync(file, "utf8");
+        // The module's own import moved into the third-party group.
+        fs.writeFileSync(
+            file,
+            text
+                .replace(
+                    '\t"google.golang.org/grpc"\n',
+                    '\t"github.com/miradorstack/mirador-rca/internal/config"\n\t"google.golang.org/grpc"\n',
+                )
+                .replace("func (s Settings) String()", "var _ = config.ConfigEnv\n\nfunc (s Settings) String()"),
+        );
+        const r = await tryMakeIn(copy, ["fmt-check"]);
+        assert.strictEqual(r.ok, false, r.output);
+        assert.match(r.output, /goimports: imports not grouped .*internal\/faults\/faults\.go/);
+    });
+
+    it("builds bin/mirador-rca with make build in a fresh copy (no bin/, no caches of its own)", async function () {
+        this.timeout(600_000);
+        const copy = copyExample(path.join(tmp, "fresh"));
+        assert.ok(!fs.existsSync(path.join(copy, "bin")));
+        const before = new Set(fs.readdirSync(copy));
+        const r = await tryMakeIn(copy, ["build"]);
+        assert.strictEqual(r.ok, true, r.output);
+        assert.ok(fs.statSync(path.join(copy, "bin", "mirador-rca")).isFile());
+        const left = fs.readdirSync(copy).filter((f) => !before.has(f));
+        assert.deepStrictEqual(left, ["bin"], "make build leaves nothing but bin/ (no .gotmp, no .gocache)");
+    });
+
+    it("has a Sloth spec that sloth generates rules from", async function () {
+        this.timeout(120_000);
+        const out = path.join(tmp, "sloth-rules.yaml");
+        await execFileAsync(
+            requireTool("sloth"),
+            ["generate", "-i", path.join(exampleDir, "deployment/infra/slo/mirador-rca-sloth.yaml"), "-o", out],
+            { env: { ...process.env, PATH: toolPath() }, encoding: "utf8" },
+        );
+        const rules = fs.readFileSync(out, "utf8");
+        assert.match(rules, /kind: PrometheusRule/);
+        assert.match(rules, /sloth_slo: investigation-latency/);
+        assert.match(rules, /sloth_objective: "99\.5"/);
     });
 
     it("has committed generated code identical to what make generate gives", async function () {
         this.timeout(120_000);
         requireTool("protoc");
+        requireTool("protoc-gen-go");
+        requireTool("protoc-gen-go-grpc");
         await makeExample(["generate", `GEN_OUT=${tmp}/out`]);
-        const committed = path.join(exampleDir, "gen");
-        const fresh = path.join(tmp, "out", "gen");
+        const generated = path.join("internal", "grpc", "generated");
+        const committed = path.join(exampleDir, generated);
+        const fresh = path.join(tmp, "out", generated);
         const files = filesUnder(committed);
-        assert.deepStrictEqual(filesUnder(fresh), files, "make generate gives other files than gen/ holds");
-        assert.ok(files.length >= 2, "gen/ holds the messages and the gRPC stubs");
+        assert.deepStrictEqual(filesUnder(fresh), files, `make generate gives other files than ${generated} holds`);
+        assert.deepStrictEqual(files, ["rca.pb.go", "rca_grpc.pb.go"], "the messages and the gRPC stubs");
         for (const f of files) {
             assert.ok(
                 fs.readFileSync(path.join(committed, f)).equals(fs.readFileSync(path.join(fresh, f))),
-                `gen/${f} differs from what make generate gives: run make generate in examples/mirador-rca and commit`,
+                `${generated}/${f} differs from what make generate gives: run make generate in examples/mirador-rca and commit`,
             );
         }
     });

@@ -34,7 +34,7 @@ describe("smoke steps with the real grpcurl against the example service", functi
     const profile = loadServiceProfile(path.join(repoRoot, "profiles", "mirador-rca.yaml"));
 
     it("passes the health check and every call of the profile in order against a healthy canary", async () => {
-        service = await startService({ track: "canary" });
+        service = await startService();
         const health = await smoke("health");
         assert.strictEqual(health.status, 0, `health: ${health.stderr}`);
         assert.match(health.stdout, /"status": "SERVING"/);
@@ -48,7 +48,7 @@ describe("smoke steps with the real grpcurl against the example service", functi
     });
 
     it("fails with grpcurl's reason when the canary answers with errors, naming the call and the endpoint", async () => {
-        service = await startService({ track: "canary", faultErrorRatio: 1 });
+        service = await startService({ faultErrorRatio: 1 });
         const [first] = profile.grpc.smoke;
         const result = await smoke(first.name);
         assert.notStrictEqual(result.status, 0);

@@ -52,7 +52,7 @@ export class ExampleImages {
         }
         const rootfs = path.join(this.work, "rootfs");
         fs.mkdirSync(rootfs, { recursive: true });
-        await runOk("go", ["build", "-trimpath", "-o", path.join(rootfs, "mirador-rca"), "./cmd/mirador-rca"], {
+        await runOk("go", ["build", "-trimpath", "-o", path.join(rootfs, "mirador-rca"), "./cmd/rca-engine"], {
             env: { ...process.env, CGO_ENABLED: "0", PATH: toolPath() },
             cwd: path.join(repoRoot, "examples", "mirador-rca"),
             timeoutMs: 600_000,

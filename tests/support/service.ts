@@ -1,9 +1,13 @@
 // The example service (examples/mirador-rca) for integration tests: build it, run the real binary on free
-// loopback ports, call it with the real grpcurl and read its Prometheus metrics.
+// loopback ports with a config file as the chart gives it (MIRADOR_RCA_CONFIG), run the mock of mirador-core it can
+// call, call it with the real grpcurl and read its Prometheus metrics.
+import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
 import * as path from "path";
 import { ChildProcess, execFile, spawn } from "child_process";
 import { promisify } from "util";
+import * as YAML from "yaml";
 import { freePort } from "./ports";
 import { repoRoot, requireTool, toolPath } from "./tools";
 
@@ -11,7 +15,9 @@ const execFileAsync = promisify(execFile);
 
 export const exampleDir = path.join(repoRoot, "examples", "mirador-rca");
 export const exampleBinary = path.join(exampleDir, "bin", "mirador-rca");
-export const rcaService = "mirador.rca.v1.RCAService";
+export const mockCoreBinary = path.join(exampleDir, "bin", "mock-core");
+/** The example's gRPC service (package rca.v1), as the real mirador-rca names it. */
+export const rcaService = "rca.v1.RCAEngine";
 
 /** Runs make in examples/mirador-rca with the tool cache on PATH; the error carries make's output. */
 export async function makeExample(
@@ -36,12 +42,25 @@ export async function makeExample(
 }
 
 export interface ServiceOptions {
-    track?: string;
-    cacheSize?: number;
-    imageDigest?: string;
-    version?: string;
+    /** clients.core.baseURL: mirador-core (e.g. a startMockCore()'s url); unset, the service uses synthetic signals. */
+    coreUrl?: string;
+    /** weaviate.endpoint; unset, synthetic history. */
+    weaviateUrl?: string;
+    /** cache.addr, host:port of a Valkey/Redis server; unset, no cache. */
+    cacheAddr?: string;
+    /** MIRADOR_FAULT_ERROR_RATIO: the share of InvestigateIncident calls failed with UNAVAILABLE. */
     faultErrorRatio?: number;
+    /** MIRADOR_FAULT_LATENCY: a Go duration added to every call. */
     faultLatency?: string;
+    /** MIRADOR_FAULT_STARTUP: crash or hang. */
+    faultStartup?: "crash" | "hang";
+    /** Extra environment (e.g. MIRADOR_RCA_CACHE_DB). */
+    env?: Record<string, string>;
+    /**
+     * A config file of the caller's (e.g. the chart's rendered ConfigMap) instead of serviceConfig()'s; the listeners
+     * then come from MIRADOR_RCA_SERVER_ADDRESS and MIRADOR_RCA_METRICS_ADDRESS (free loopback ports).
+     */
+    configFile?: string;
 }
 
 export interface RunningService {
@@ -73,65 +92,117 @@ async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
     });
 }
 
-/** Starts bin/mirador-rca (build it first with makeExample(["build"])) and waits for its "listening" log line. */
-export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
-    const grpcAddr = `127.0.0.1:${await freePort()}`;
-    const metricsAddr = `127.0.0.1:${await freePort()}`;
-    const args = [`--grpc-addr=${grpcAddr}`, `--metrics-addr=${metricsAddr}`, `--track=${opts.track ?? "stable"}`];
-    if (opts.cacheSize !== undefined) {
-        args.push(`--cache-size=${opts.cacheSize}`);
-    }
-    if (opts.faultErrorRatio !== undefined) {
-        args.push(`--fault-error-ratio=${opts.faultErrorRatio}`);
-    }
-    if (opts.faultLatency !== undefined) {
-        args.push(`--fault-latency=${opts.faultLatency}`);
-    }
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.MIRADOR_FAULT_ERROR_RATIO;
-    delete env.MIRADOR_FAULT_LATENCY;
-    if (opts.imageDigest !== undefined) {
-        env.MIRADOR_IMAGE_DIGEST = opts.imageDigest;
-    }
-    if (opts.version !== undefined) {
-        env.MIRADOR_VERSION = opts.version;
-    }
-    const child = spawn(exampleBinary, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+/**
+ * Spawns a binary and waits (at most 15 s, polling every 50 ms) for its JSON "listening" log line; stop() sends
+ * SIGTERM, then SIGKILL after 15 s.
+ */
+async function spawnListening(
+    binary: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    onStop: () => void = () => undefined,
+): Promise<{ child: ChildProcess; pid: number; logs: () => string; stop: () => Promise<void> }> {
+    const name = path.basename(binary);
+    const child = spawn(binary, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
         stderr += chunk;
     });
     const stop = async (): Promise<void> => {
-        if (exited(child) || child.pid === undefined) {
-            return;
+        if (!exited(child) && child.pid !== undefined) {
+            process.kill(child.pid, "SIGTERM");
+            if (!(await waitForExit(child, 15_000))) {
+                process.kill(child.pid, "SIGKILL");
+                await waitForExit(child, 5_000);
+            }
         }
-        process.kill(child.pid, "SIGTERM");
-        if (!(await waitForExit(child, 15_000))) {
-            process.kill(child.pid, "SIGKILL");
-            await waitForExit(child, 5_000);
-        }
+        onStop();
     };
     const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
-    // Bounded: at most 15 s, polling every 50 ms.
     const deadline = Date.now() + 15_000;
     while (!stderr.includes('"msg":"listening"')) {
         const failed = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
         if (failed !== null) {
-            throw new Error(`could not start ${exampleBinary}: ${failed.message} (build it with make build)`);
+            onStop();
+            throw new Error(`could not start ${binary}: ${failed.message} (build it with make build mock-core)`);
         }
         if (exited(child)) {
-            throw new Error(`mirador-rca exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}`);
+            onStop();
+            throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}`);
         }
         if (Date.now() > deadline) {
             await stop();
-            throw new Error(`mirador-rca did not log "listening" within 15s:\n${stderr}`);
+            throw new Error(`${name} did not log "listening" within 15s:\n${stderr}`);
         }
     }
     if (child.pid === undefined) {
-        throw new Error("mirador-rca started without a PID");
+        throw new Error(`${name} started without a PID`);
     }
-    return { pid: child.pid, grpcAddr, metricsAddr, logs: () => stderr, stop };
+    return { child, pid: child.pid, logs: () => stderr, stop };
+}
+
+/** The config file a test gives the service: the chart's keys, loopback listeners, JSON logs. */
+export function serviceConfig(grpcAddr: string, metricsAddr: string, opts: ServiceOptions): object {
+    return {
+        server: { address: grpcAddr, metricsAddress: metricsAddr, gracefulTimeout: "5s" },
+        clients: { core: { baseURL: opts.coreUrl ?? "", timeout: "2s" } },
+        weaviate: { endpoint: opts.weaviateUrl ?? "", timeout: "1s" },
+        cache: { addr: opts.cacheAddr ?? "", dialTimeout: "500ms", maxRetries: 0 },
+        logging: { level: "info", json: true },
+    };
+}
+
+/**
+ * Starts bin/mirador-rca (build it first with makeExample(["build"])) with a config file of serviceConfig() named by
+ * MIRADOR_RCA_CONFIG, as the chart runs it, and waits for its "listening" log line. The test's own MIRADOR_*
+ * variables are not passed on.
+ */
+export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
+    const grpcAddr = `127.0.0.1:${await freePort()}`;
+    const metricsAddr = `127.0.0.1:${await freePort()}`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-rca-config-"));
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (!k.startsWith("MIRADOR_")) {
+            env[k] = v;
+        }
+    }
+    if (opts.configFile !== undefined) {
+        env.MIRADOR_RCA_CONFIG = opts.configFile;
+        env.MIRADOR_RCA_SERVER_ADDRESS = grpcAddr;
+        env.MIRADOR_RCA_METRICS_ADDRESS = metricsAddr;
+    } else {
+        env.MIRADOR_RCA_CONFIG = path.join(dir, "config.yaml");
+        fs.writeFileSync(env.MIRADOR_RCA_CONFIG, YAML.stringify(serviceConfig(grpcAddr, metricsAddr, opts)));
+    }
+    if (opts.faultErrorRatio !== undefined) {
+        env.MIRADOR_FAULT_ERROR_RATIO = String(opts.faultErrorRatio);
+    }
+    if (opts.faultLatency !== undefined) {
+        env.MIRADOR_FAULT_LATENCY = opts.faultLatency;
+    }
+    if (opts.faultStartup !== undefined) {
+        env.MIRADOR_FAULT_STARTUP = opts.faultStartup;
+    }
+    Object.assign(env, opts.env ?? {});
+    const p = await spawnListening(exampleBinary, [], env, () => fs.rmSync(dir, { recursive: true, force: true }));
+    return { pid: p.pid, grpcAddr, metricsAddr, logs: p.logs, stop: p.stop };
+}
+
+export interface RunningMockCore {
+    readonly pid: number;
+    /** http://127.0.0.1:<port>, for clients.core.baseURL. */
+    readonly url: string;
+    stop(): Promise<void>;
+}
+
+/** Starts bin/mock-core (build it with makeExample(["mock-core"])) on a free loopback port. */
+export async function startMockCore(): Promise<RunningMockCore> {
+    const addr = `127.0.0.1:${await freePort()}`;
+    const env = { ...process.env };
+    const p = await spawnListening(mockCoreBinary, [`--addr=${addr}`], env);
+    return { pid: p.pid, url: `http://${addr}`, stop: p.stop };
 }
 
 export interface GrpcurlResult {
@@ -163,7 +234,7 @@ export async function grpcurl(flags: string[], addr: string, rest: string[]): Pr
     }
 }
 
-/** Invokes one RCAService method with a JSON request through grpcurl and returns the parsed answer. */
+/** Invokes one RCAEngine method with a JSON request through grpcurl and returns the parsed answer. */
 export async function callRca(addr: string, method: string, request: object): Promise<Record<string, unknown>> {
     const result = await grpcurl(["-d", JSON.stringify(request)], addr, [`${rcaService}/${method}`]);
     if (result.code !== 0) {

@@ -1,4 +1,4 @@
-// Command rca-load sends a steady stream of RCAService calls to one endpoint for a bounded time, so that a canary
+// Command rca-load sends a steady stream of rca.v1.RCAEngine calls to one endpoint for a bounded time, so that a canary
 // serves real traffic while its SLOs are watched (the soak of RELEASE-PROCESS.md step 5.3).
 //
 //	rca-load --target 127.0.0.1:50051 --duration 2m --rate 20
@@ -8,9 +8,10 @@
 //	--target     host:port of the gRPC endpoint (plaintext)
 //	--duration   how long to send (bounded: at most 2h)
 //	--rate       calls per second (1..1000)
-//	--incidents  distinct incidents investigated; repeats are cache hits (default 20)
+//	--incidents  distinct incident ids investigated (default 20)
 //
-// The mix is 70% Investigate, 15% GetPatterns, 15% ListCorrelations. At the end it prints one JSON line with the
+// The mix is 70% InvestigateIncident (a one-hour time_range, affected service "checkout", tenant "load"), 15%
+// GetPatterns, 15% ListCorrelations. At the end it prints one JSON line with the
 // calls sent, the errors by gRPC code and the latency quantiles; it exits 1 when it could not connect at all.
 package main
 
@@ -28,7 +29,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	rcav1 "github.com/miradorstack/mirador-rca/gen/mirador/rca/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	rcav1 "github.com/miradorstack/mirador-rca/internal/grpc/generated"
 )
 
 type report struct {
@@ -39,7 +42,7 @@ type report struct {
 }
 
 func main() {
-	target := flag.String("target", "127.0.0.1:50051", "host:port of the RCAService endpoint")
+	target := flag.String("target", "127.0.0.1:50051", "host:port of the RCAEngine endpoint")
 	duration := flag.Duration("duration", time.Minute, "how long to send calls (at most 2h)")
 	rate := flag.Int("rate", 20, "calls per second (1..1000)")
 	incidents := flag.Int("incidents", 20, "distinct incidents investigated")
@@ -54,7 +57,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer conn.Close()
-	client := rcav1.NewRCAServiceClient(conn)
+	client := rcav1.NewRCAEngineClient(conn)
 
 	var mu sync.Mutex
 	r := report{Errors: map[string]int{}}
@@ -89,19 +92,25 @@ func main() {
 	}
 }
 
-func call(ctx context.Context, c rcav1.RCAServiceClient, i, incidents int) error {
+// loadWindow is the time range every investigation asks about (2026-01-01, one hour).
+var loadWindow = &rcav1.TimeRange{
+	Start: timestamppb.New(time.Unix(1767225600, 0)),
+	End:   timestamppb.New(time.Unix(1767229200, 0)),
+}
+
+func call(ctx context.Context, c rcav1.RCAEngineClient, i, incidents int) error {
 	incident := fmt.Sprintf("INC-LOAD-%d", i%incidents)
 	switch i % 20 {
 	case 0, 1, 2:
-		_, err := c.GetPatterns(ctx, &rcav1.GetPatternsRequest{Service: "mirador-core", Limit: 5})
+		_, err := c.GetPatterns(ctx, &rcav1.GetPatternsRequest{TenantId: "load", Service: "checkout"})
 		return err
 	case 3, 4, 5:
-		_, err := c.ListCorrelations(ctx, &rcav1.ListCorrelationsRequest{IncidentId: incident, PageSize: 5})
+		_, err := c.ListCorrelations(ctx, &rcav1.ListCorrelationsRequest{TenantId: "load", Service: "checkout", PageSize: 5})
 		return err
 	default:
-		_, err := c.Investigate(ctx, &rcav1.InvestigateRequest{
-			IncidentId: incident, Symptoms: []string{"checkout p99 latency above 2s"},
-			StartUnix: 1767225600, EndUnix: 1767229200,
+		_, err := c.InvestigateIncident(ctx, &rcav1.RCAInvestigationRequest{
+			IncidentId: incident, Symptoms: []string{"checkout p99 latency above 2s"}, TimeRange: loadWindow,
+			AffectedServices: []string{"checkout"}, TenantId: "load",
 		})
 		return err
 	}

@@ -1,65 +1,54 @@
-// Package cache is the in-process LRU cache of investigations.
+// Package cache holds what the service caches between investigations (similar incidents, the service graph,
+// patterns): a Valkey or Redis server spoken to in RESP (valkey.go), or nothing at all (Noop) when none is
+// configured or the configured one does not answer at start. A cache is never needed for an answer: every error
+// of the cache reads as a miss to its callers.
 package cache
 
 import (
-	"container/list"
-	"sync"
+	"context"
+	"encoding/json"
+	"time"
 )
 
-// LRU is a fixed-size least-recently-used cache, safe for concurrent use. A size of 0 or less disables it:
-// every Get misses and Put keeps nothing.
-type LRU[V any] struct {
-	mu    sync.Mutex
-	size  int
-	order *list.List // front: most recently used
-	items map[string]*list.Element
+// Cache stores opaque values under keys for a time.
+type Cache interface {
+	// Get returns the value under key and true, or false on a miss; an error means the cache could not answer.
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	// Set stores value under key for ttl (ttl <= 0: stores nothing).
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Close releases the connections.
+	Close() error
 }
 
-type entry[V any] struct {
-	key   string
-	value V
-}
+// Noop is the cache of a service without one: every Get misses, every Set is dropped.
+type Noop struct{}
 
-// New returns an empty cache that holds at most size entries.
-func New[V any](size int) *LRU[V] {
-	return &LRU[V]{size: size, order: list.New(), items: make(map[string]*list.Element)}
-}
+// Get always misses.
+func (Noop) Get(context.Context, string) ([]byte, bool, error) { return nil, false, nil }
 
-// Get returns the value for key and whether it was there, and marks it as recently used.
-func (c *LRU[V]) Get(key string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.order.MoveToFront(el)
-		return el.Value.(*entry[V]).value, true
+// Set drops the value.
+func (Noop) Set(context.Context, string, []byte, time.Duration) error { return nil }
+
+// Close does nothing.
+func (Noop) Close() error { return nil }
+
+// Load reads the JSON value under key into out; false on a miss, a cache error or a value that does not decode.
+func Load(ctx context.Context, c Cache, key string, out any) bool {
+	data, ok, err := c.Get(ctx, key)
+	if err != nil || !ok {
+		return false
 	}
-	var zero V
-	return zero, false
+	return json.Unmarshal(data, out) == nil
 }
 
-// Put stores value under key, evicting the least recently used entry when the cache is full.
-func (c *LRU[V]) Put(key string, value V) {
-	if c.size <= 0 {
+// Store writes v as JSON under key for ttl; a cache that cannot take it is ignored (the next Load misses).
+func Store(ctx context.Context, c Cache, key string, v any, ttl time.Duration) {
+	if ttl <= 0 {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		el.Value.(*entry[V]).value = value
-		c.order.MoveToFront(el)
+	data, err := json.Marshal(v)
+	if err != nil {
 		return
 	}
-	c.items[key] = c.order.PushFront(&entry[V]{key: key, value: value})
-	if c.order.Len() > c.size {
-		oldest := c.order.Back()
-		c.order.Remove(oldest)
-		delete(c.items, oldest.Value.(*entry[V]).key)
-	}
-}
-
-// Len is the number of entries held.
-func (c *LRU[V]) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
+	_ = c.Set(ctx, key, data, ttl)
 }

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,68 +11,54 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-func call(t *testing.T, i *Injector, method string) error {
-	t.Helper()
-	ok := func(context.Context, any) (any, error) { return "ok", nil }
-	_, err := i.UnaryServerInterceptor()(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: method}, ok)
-	return err
-}
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestErrorRatioIsExactAndEven(t *testing.T) {
-	i, err := New("svc.S", 0.25, 0)
-	if err != nil {
-		t.Fatal(err)
+func TestFromEnv(t *testing.T) {
+	s, err := FromEnv(env(map[string]string{EnvErrorRatio: "0.25", EnvLatency: "40ms", EnvStartup: "hang"}))
+	if err != nil || s.ErrorRatio != 0.25 || s.Latency != 40*time.Millisecond || s.Startup != "hang" || !s.Active() {
+		t.Fatalf("%+v %v", s, err)
 	}
-	failed := 0
-	for n := 1; n <= 100; n++ {
-		if err := call(t, i, "/svc.S/M"); err != nil {
-			if status.Code(err) != codes.Unavailable {
-				t.Fatalf("call %d: code %v, want Unavailable", n, status.Code(err))
-			}
-			if n%4 != 0 {
-				t.Fatalf("call %d failed; with ratio 0.25 only every 4th call fails", n)
-			}
-			failed++
+	if s, err := FromEnv(env(nil)); err != nil || s.Active() || s.Startup != "" {
+		t.Fatalf("%+v %v", s, err)
+	}
+	_, err = FromEnv(env(map[string]string{EnvErrorRatio: "1.5", EnvLatency: "soon", EnvStartup: "explode"}))
+	for _, want := range []string{`MIRADOR_FAULT_ERROR_RATIO="1.5"`, `MIRADOR_FAULT_LATENCY="soon"`, `MIRADOR_FAULT_STARTUP="explode"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %s", err, want)
 		}
 	}
-	if failed != 25 {
-		t.Fatalf("%d of 100 calls failed, want 25", failed)
-	}
 }
 
-func TestOtherServicesAreUntouched(t *testing.T) {
-	i, _ := New("svc.S", 1, time.Hour)
-	if err := call(t, i, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"); err != nil {
-		t.Fatalf("reflection call failed: %v", err)
-	}
-}
-
-func TestLatencyDelaysAndHonoursDeadline(t *testing.T) {
-	i, _ := New("svc.S", 0, 50*time.Millisecond)
+func call(i *Injector, method string) (time.Duration, codes.Code) {
 	start := time.Now()
-	if err := call(t, i, "/svc.S/M"); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d < 50*time.Millisecond {
-		t.Fatalf("call took %v, want at least 50ms", d)
-	}
-	slow, _ := New("svc.S", 0, time.Hour)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-	defer cancel()
-	_, err := slow.UnaryServerInterceptor()(ctx, nil, &grpc.UnaryServerInfo{FullMethod: "/svc.S/M"},
+	_, err := i.UnaryServerInterceptor()(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: method},
 		func(context.Context, any) (any, error) { return "ok", nil })
-	if status.Code(err) != codes.DeadlineExceeded {
-		t.Fatalf("code %v, want DeadlineExceeded", status.Code(err))
-	}
+	return time.Since(start), status.Code(err)
 }
 
-func TestNewRejectsBadSettings(t *testing.T) {
-	for _, ratio := range []float64{-0.1, 1.5} {
-		if _, err := New("svc.S", ratio, 0); err == nil {
-			t.Errorf("ratio %v accepted", ratio)
+func TestInjectorFailsTheShareOfOneMethodAndDelaysTheService(t *testing.T) {
+	i := NewInjector(Settings{ErrorRatio: 0.5, Latency: 20 * time.Millisecond}, "rca.v1.RCAEngine", "InvestigateIncident")
+	var got []codes.Code
+	for range 4 {
+		d, code := call(i, "/rca.v1.RCAEngine/InvestigateIncident")
+		if d < 20*time.Millisecond {
+			t.Fatalf("call took %v, want the 20ms latency", d)
+		}
+		got = append(got, code)
+	}
+	want := []codes.Code{codes.OK, codes.Unavailable, codes.OK, codes.Unavailable}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Fatalf("codes %v, want %v", got, want)
 		}
 	}
-	if _, err := New("svc.S", 0, -time.Second); err == nil {
-		t.Error("negative latency accepted")
+	// Other methods of the service are delayed, never failed; other services are untouched.
+	for range 4 {
+		if d, code := call(i, "/rca.v1.RCAEngine/GetPatterns"); code != codes.OK || d < 20*time.Millisecond {
+			t.Fatalf("GetPatterns: %v after %v", code, d)
+		}
+	}
+	if d, code := call(i, "/grpc.health.v1.Health/Check"); code != codes.OK || d >= 20*time.Millisecond {
+		t.Fatalf("health: %v after %v", code, d)
 	}
 }

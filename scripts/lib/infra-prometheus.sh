@@ -20,9 +20,17 @@ prometheus_port() { cat "$(infra_dir prometheus)/port" 2>/dev/null; }
 prometheus_endpoint() { printf 'http://127.0.0.1:%s' "$(prometheus_port)"; }
 prometheus_bin() { printf '%s' "${MIRADOR_PROMETHEUS_BIN:-$MIRADOR_CACHE/prometheus/prometheus}"; }
 
+# The kubeconfig's checksum: every `up` of the cluster writes new certificates and a new API port into it.
+prometheus_kubeconfig_sum() { sha256sum "$(cluster_endpoint)" 2>/dev/null | cut -d' ' -f1; }
+
+# Running means answering, and with the cluster it was started for: a Prometheus of a cluster that has since been
+# restarted would watch an API server that is gone, so `up` replaces it.
 prometheus_running() {
-  infra_pid "$(infra_dir prometheus)/prometheus.pid" prometheus >/dev/null &&
-    curl -fsS --max-time 2 "$(prometheus_endpoint)/-/ready" >/dev/null 2>&1
+  local dir
+  dir=$(infra_dir prometheus)
+  infra_pid "$dir/prometheus.pid" prometheus >/dev/null &&
+    curl -fsS --max-time 2 "$(prometheus_endpoint)/-/ready" >/dev/null 2>&1 &&
+    [ "$(cat "$dir/kubeconfig.sha256" 2>/dev/null)" = "$(prometheus_kubeconfig_sum)" ]
 }
 
 prometheus_up() {
@@ -39,6 +47,8 @@ prometheus_up() {
     die "the prometheus component discovers the release's pods through the cluster component, which is not" \
       "running (no API server behind $kubeconfig): run scripts/local-infra up cluster prometheus"
   dir=$(infra_dir prometheus)
+  # One of an earlier cluster may still run (see prometheus_running).
+  infra_stop prometheus "$dir/prometheus.pid" prometheus 30
   rules="$MIRADOR_ROOT/slos/mirador-rca.rules.yml"
   [ -f "$rules" ] || die "$rules is missing"
   profile="${MIRADOR_SERVICE_PROFILE:-$MIRADOR_ROOT/profiles/mirador-rca.yaml}"
@@ -52,6 +62,7 @@ prometheus_up() {
   mv "$dir/prometheus.yml.new" "$dir/prometheus.yml"
   "$promtool" check config "$dir/prometheus.yml" >"$dir/promtool.log" 2>&1 ||
     die "promtool refused $dir/prometheus.yml: $(tail -n 5 "$dir/promtool.log")"
+  prometheus_kubeconfig_sum >"$dir/kubeconfig.sha256"
   infra_start "$dir/prometheus.pid" "$dir/prometheus.log" "$bin" \
     --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
     --web.listen-address="127.0.0.1:$port" --web.enable-lifecycle

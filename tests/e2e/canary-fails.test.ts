@@ -3,7 +3,7 @@
 // the release back; the smoke tests and the traffic switch never run. The example service's start-up fault hook
 // (faultInjection.startup: crash | hang) makes the bad canary. The scenarios build on each other.
 import * as assert from "assert";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { ReleaseSandbox, digestRefOf } from "../support/release-sandbox";
 
 const namespace = "mirador-staging";
 const release = "mirador-rca-canary";
@@ -81,7 +81,7 @@ describe("a canary that does not become Ready", function () {
         assert.match(revisions[revisions.length - 1].description, /^Rollback to \d+/);
         const deployment = canaryTemplate();
         const container = deployment.spec.template.spec.containers[0];
-        assert.strictEqual(container.image, healthyImage);
+        assert.strictEqual(digestRefOf(container.image), healthyImage);
         assert.ok(!(container.env ?? []).some((e) => e.name === "MIRADOR_FAULT_STARTUP"), "the fault is rolled back");
         assert.strictEqual(deployment.status.readyReplicas, 1);
         assert.deepStrictEqual(routing(), routingBefore, "the traffic switch did not run");
@@ -146,7 +146,7 @@ describe("a canary that does not become Ready", function () {
         await configureCanary("");
         await sandbox.staging.up({ onOutput: log });
         const deployment = canaryTemplate();
-        assert.strictEqual(deployment.spec.template.spec.containers[0].image, healthyImage);
+        assert.strictEqual(digestRefOf(deployment.spec.template.spec.containers[0].image), healthyImage);
         assert.strictEqual(deployment.status.readyReplicas, 1);
         assert.strictEqual(history().pop()?.status, "deployed");
         const again = await sandbox.staging.up({ onOutput: log });

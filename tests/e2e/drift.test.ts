@@ -9,7 +9,7 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import { reduceEvents } from "../../plan/events";
 import { renderPlan } from "../../plan/markdown";
 import { summarize } from "../../plan/summary";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { ReleaseSandbox, digestRefOf } from "../support/release-sandbox";
 
 const ns = "mirador-prod";
 const release = "mirador-rca";
@@ -59,7 +59,7 @@ describe("drift of the production release", function () {
         assert.strictEqual(status.version, before + 1);
         assert.doesNotMatch(status.info.description, /^(Rollback to \d+|Upgrade complete|Install complete)$/);
         const d = deployment();
-        assert.strictEqual(d.spec.template.spec.containers[0].image, imageDigestRef);
+        assert.strictEqual(digestRefOf(d.spec.template.spec.containers[0].image), imageDigestRef);
         assert.strictEqual(d.spec.template.metadata.annotations?.handmade, undefined);
         assert.ok(!(d.spec.template.spec.containers[0].env ?? []).some((e) => e.name === "DRIFT"));
         assert.strictEqual(d.status.readyReplicas, 1);

@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { KilledUp } from "../support/killed-up";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { ReleaseSandbox, digestRefOf } from "../support/release-sandbox";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
 interface HelmRevision {
@@ -92,7 +92,7 @@ describe("a pulumi up killed during a Helm upgrade", function () {
         assert.strictEqual(history[history.length - 1].status, "deployed");
         assert.strictEqual(helmStatus(ns, release).info.status, "deployed");
         const d = deployment(ns, deploymentName);
-        assert.strictEqual(d.spec.template.spec.containers[0].image, imageDigestRef);
+        assert.strictEqual(digestRefOf(d.spec.template.spec.containers[0].image), imageDigestRef);
         assert.strictEqual(d.spec.template.metadata.annotations?.["e2e/killed-run"], marker);
         assert.strictEqual(d.status.readyReplicas, 1);
     }

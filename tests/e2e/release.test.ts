@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { ReleaseSandbox } from "../support/release-sandbox";
+import { ReleaseSandbox, digestRefOf } from "../support/release-sandbox";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
 const policyPack = path.join(repoRoot, "policy");
@@ -117,7 +117,7 @@ describe("a release through the real engine", function () {
         assert.strictEqual(deploy.status.availableReplicas, 1);
         assert.strictEqual(deploy.spec.template.metadata.labels.track, "canary");
         assert.strictEqual(deploy.spec.template.metadata.labels.release_track, "canary");
-        assert.strictEqual(deploy.spec.template.spec.containers[0].image, staging.imageDigestRef);
+        assert.strictEqual(digestRefOf(deploy.spec.template.spec.containers[0].image), staging.imageDigestRef);
         // The routing gives the canary its weight.
         const routing = JSON.parse(
             kubectl("get", "configmap", "mirador-core-routing", "-n", "mirador-staging", "-o", "json"),
@@ -148,7 +148,7 @@ describe("a release through the real engine", function () {
                 template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string }[] } };
             };
         };
-        assert.strictEqual(deploy.spec.template.spec.containers[0].image, staging.imageDigestRef);
+        assert.strictEqual(digestRefOf(deploy.spec.template.spec.containers[0].image), staging.imageDigestRef);
         assert.strictEqual(deploy.spec.template.metadata.labels.track, "stable");
         const routing = JSON.parse(
             kubectl("get", "configmap", "mirador-core-routing", "-n", "mirador-prod", "-o", "json"),
@@ -225,6 +225,7 @@ describe("a release through the real engine", function () {
             "replace gate-verdict-gate",
             "replace production-deployed-at",
             "replace production-pending-guard",
+            "replace production-rendered-check",
             "replace production-rollout-pods-ready",
             "replace promotion-gate-judge",
             "replace tag-git-tag",

@@ -9,6 +9,7 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { ConfigMap, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { parseImageRef } from "../../components/rendered-manifest";
 import { parseEnvFile } from "./docker";
 import { freePort } from "./ports";
 import { repoRoot, requireTool, toolCache, toolPath } from "./tools";
@@ -19,6 +20,15 @@ const execFileAsync = promisify(execFile);
 /** What an update changed: the engine's resource changes other than "same" (empty for a no-op up). */
 export function changesOf(result: { summary: { resourceChanges?: Record<string, number> } }): Record<string, number> {
     return Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same"));
+}
+
+/**
+ * The image a Deployment runs, as repository@digest: the chart renders `repository:tag`, and the program pins the
+ * digest in the tag (`v0.4.0@sha256:…`), so the tag is dropped to compare with a stack's imageDigestRef.
+ */
+export function digestRefOf(image: string): string {
+    const ref = parseImageRef(image);
+    return ref.digest ? `${ref.repository}@${ref.digest}` : image;
 }
 
 export class Secret {
@@ -258,7 +268,7 @@ export class ReleaseSandbox {
         ) as {
             spec: { template: { spec: { containers: { image: string }[] } } };
         };
-        return deployment.spec.template.spec.containers[0].image;
+        return digestRefOf(deployment.spec.template.spec.containers[0].image);
     }
 
     /** The data of mirador-core's routing ConfigMap in a namespace. */
@@ -288,7 +298,7 @@ export class ReleaseSandbox {
         const deployment = JSON.parse((await this.run("kubectl", ["get", ...target, "-o", "json"])).stdout) as {
             spec: { template: { spec: { containers: { image: string }[] } } };
         };
-        const running = deployment.spec.template.spec.containers[0].image;
+        const running = digestRefOf(deployment.spec.template.spec.containers[0].image);
         if (running !== image) {
             throw new Error(`the canary runs ${running}, not ${image}`);
         }

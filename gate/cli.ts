@@ -21,7 +21,7 @@ import { renderJson, renderTable } from "./report";
 import { verdictPredicate } from "./verdict-attestation";
 
 export const USAGE = `usage: npm run gate -- --prometheus-url URL [--config FILE] [--canary-since ISO-8601]
-                        [--canary-digest sha256:<64 hex>] [--json] [--verdict-predicate FILE]
+                        [--canary-digest sha256:<64 hex>] [--json | --wide] [--verdict-predicate FILE]
        npm run gate -- --policy-pack-config FILE [--prometheus-url URL] [...]
 
 Decides whether the canary may be promoted to production (docs/gate.md).
@@ -34,6 +34,7 @@ Decides whether the canary may be promoted to production (docs/gate.md).
                          of its targets with the digest)
   --canary-digest D      the digest the canary runs (default: the one its targets' image label carries now)
   --json                 print {"decision", "checks": [...]} instead of a table
+  --wide                 the table with each check's PromQL and full digests (default: one that fits a terminal)
   --verdict-predicate FILE
                          also write the verdict as the gate-verdict predicate that production attests
                          (docs/attestations.md)
@@ -47,6 +48,8 @@ export interface CliOptions {
     canarySince?: Date;
     canaryDigest?: string;
     json: boolean;
+    /** The table with the queries and full digests. */
+    wide: boolean;
     /** Where to write the verdict as an attestation predicate (docs/attestations.md). */
     verdictPredicate?: string;
 }
@@ -66,6 +69,7 @@ export function parseCli(argv: string[]): CliOptions | null {
                 "canary-since": { type: "string" },
                 "canary-digest": { type: "string" },
                 json: { type: "boolean", default: false },
+                wide: { type: "boolean", default: false },
                 "verdict-predicate": { type: "string" },
                 help: { type: "boolean", short: "h", default: false },
             },
@@ -103,6 +107,7 @@ export function parseCli(argv: string[]): CliOptions | null {
                 ? (checkField("--canary-digest", GATE_FIELDS.canaryDigest, digest) as string)
                 : undefined,
         json: values.json === true,
+        wide: values.wide === true,
         verdictPredicate: values["verdict-predicate"] as string | undefined,
     };
 }
@@ -185,7 +190,7 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
             const facts = { prometheusUrl: opts.prometheusUrl, digest: config.canaryDigest, now };
             fs.writeFileSync(opts.verdictPredicate, JSON.stringify(verdictPredicate(decision, facts), null, 2) + "\n");
         }
-        out(opts.json ? renderJson(decision) : renderTable(decision));
+        out(opts.json ? renderJson(decision) : renderTable(decision, { wide: opts.wide }));
         return decision.decision === "promote" ? 0 : 1;
     } catch (e) {
         if (e instanceof ConfigError) {

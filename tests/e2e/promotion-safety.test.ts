@@ -135,7 +135,7 @@ describe("a production update that cannot skip the gate or destroy a release", f
         await assert.rejects(sandbox.prod.up({ onOutput: log }), (e: Error) => {
             // The gate's table: its header, failing burn checks, and the verdict.
             assert.match(e.message, /promotion-gate-judge/);
-            assert.match(e.message, /CHECK\s+VERDICT\s+VALUE\s+THRESHOLD\s+REASON\s+QUERY/);
+            assert.match(e.message, /CHECK\s+VERDICT\s+VALUE\s+THRESHOLD\s+REASON\n/);
             assert.match(e.message, /(page-burn|soak-burn)\S*\s+FAIL/);
             assert.match(e.message, /DENY: \d+ of \d+ checks did not pass/);
             return true;

@@ -59,7 +59,7 @@ interface Deployment {
 
 interface PodList {
     items: {
-        metadata: { name: string };
+        metadata: { name: string; deletionTimestamp?: string };
         spec: { nodeName?: string; hostNetwork?: boolean; containers: { image: string }[] };
         status: { phase: string; podIP?: string; conditions?: Condition[]; containerStatuses?: { imageID: string }[] };
     }[];
@@ -138,12 +138,29 @@ describe("local cluster (scripts/local-cluster)", function () {
         return JSON.parse(await cluster.helm(["-n", namespace, "status", release, "-o", "json"])) as HelmStatus;
     }
 
-    /** The running pod's build info, read from its metrics on 127.0.0.1: which digest really answers. */
+    /**
+     * Which digest really answers: the one containerd runs for the release's Ready pod, once that pod serves its
+     * metrics on 127.0.0.1 (the service exports no build info).
+     */
     async function servedDigest(): Promise<string> {
         const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
-        const m = /mirador_rca_build_info\{[^}]*image_digest="([^"]+)"/.exec(await res.text());
-        assert.ok(m, "the pod exports mirador_rca_build_info");
-        return m[1];
+        assert.match(await res.text(), /grpc_server_handled_total/);
+        const pods = JSON.parse(
+            await cluster.kubectl([
+                "-n",
+                namespace,
+                "get",
+                "pods",
+                "-l",
+                `app.kubernetes.io/instance=${release}`,
+                "-o",
+                "json",
+            ]),
+        ) as PodList;
+        const ready = pods.items.filter((p) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
+        assert.equal(ready.length, 1, "one running pod");
+        const imageID = ready[0].status.containerStatuses?.[0].imageID ?? "";
+        return imageID.slice(imageID.indexOf("@") + 1);
     }
 
     it("status reports a running cluster, the kubeconfig path and a Ready node", async function () {
@@ -206,22 +223,22 @@ describe("local cluster (scripts/local-cluster)", function () {
                 "-n",
                 namespace,
                 "--create-namespace",
-                "--set",
-                `image.repository=${repo}`,
-                "--set",
-                `image.digest=${digestA}`,
-                "--set",
-                "track=canary",
-                "--set",
-                "replicaCount=1",
-                "--set",
-                "hostNetwork=true",
-                "--set",
-                "listenAddress=127.0.0.1",
-                "--set",
-                `service.grpcPort=${grpcPort}`,
-                "--set",
-                `service.metricsPort=${metricsPort}`,
+                // The chart as the local stacks install it: the digest in the tag, the local node's post-renderer
+                // (host network), the chart's own values for where the service listens.
+                ...["--post-renderer", path.join(repoRoot, "scripts", "local-node-postrender")],
+                ...[
+                    `image.repository=${repo}`,
+                    `image.tag=v0.4.0@${digestA}`,
+                    "podLabels.track=canary",
+                    "replicaCount=1",
+                    "autoscaling.enabled=false",
+                    "alerts.enabled=false",
+                    `fullnameOverride=${release}`,
+                    `service.port=${grpcPort}`,
+                    `metrics.port=${metricsPort}`,
+                    `config.server.address=127.0.0.1:${grpcPort}`,
+                    `config.server.metricsAddress=127.0.0.1:${metricsPort}`,
+                ].flatMap((v) => ["--set", v]),
                 "--wait",
                 "--timeout",
                 "120s",
@@ -231,7 +248,7 @@ describe("local cluster (scripts/local-cluster)", function () {
         const status = await helmStatus();
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 1);
-        await assertRolledOut(release, namespace, 1, `${repo}@${digestA}`);
+        await assertRolledOut(release, namespace, 1, `${repo}:v0.4.0@${digestA}`);
         const pods = JSON.parse(
             await cluster.kubectl([
                 "-n",
@@ -267,7 +284,7 @@ describe("local cluster (scripts/local-cluster)", function () {
                 namespace,
                 "--reuse-values",
                 "--set",
-                `image.digest=${digestB}`,
+                `image.tag=v0.4.0@${digestB}`,
                 "--wait",
                 "--timeout",
                 "120s",
@@ -277,7 +294,7 @@ describe("local cluster (scripts/local-cluster)", function () {
         const status = await helmStatus();
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 2);
-        await assertRolledOut(release, namespace, 1, `${repo}@${digestB}`);
+        await assertRolledOut(release, namespace, 1, `${repo}:v0.4.0@${digestB}`);
         assert.equal(await servedDigest(), digestB);
     });
 
@@ -288,7 +305,7 @@ describe("local cluster (scripts/local-cluster)", function () {
         const status = await helmStatus();
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 3);
-        await assertRolledOut(release, namespace, 1, `${repo}@${digestA}`);
+        await assertRolledOut(release, namespace, 1, `${repo}:v0.4.0@${digestA}`);
         assert.equal(await servedDigest(), digestA);
         const history = JSON.parse(await cluster.helm(["-n", namespace, "history", release, "-o", "json"])) as {
             revision: number;

@@ -124,8 +124,25 @@ describe("gate: CLI", () => {
         );
     });
 
-    it("prints a table with one row per check and the decision", () => {
-        const lines = renderTable(decision).trimEnd().split("\n");
+    it("prints a table that fits a terminal: no queries, short digests, and where the rest is", () => {
+        const digest = `sha256:${"ab".repeat(32)}`;
+        const withDigest = {
+            ...decision,
+            checks: decision.checks.map((c, i) => (i === 0 ? { ...c, reason: `canary ${digest} started` } : c)),
+        };
+        const lines = renderTable(withDigest).trimEnd().split("\n");
+        assert.match(lines[0], /^CHECK\s+VERDICT\s+VALUE\s+THRESHOLD\s+REASON$/);
+        assert.match(lines[1], /^canary-soak\s+PASS\s+44\.5\s+>= 30 min\s+canary sha256:abababababab… started$/);
+        assert.ok(
+            lines.every((l) => !l.includes("ALERTS{}")),
+            "no query in the default table",
+        );
+        assert.equal(lines[lines.length - 1], "(the queries and full digests: npm run gate -- --wide, or --json)");
+        assert.ok(renderTable(withDigest, { wide: true }).includes(digest));
+    });
+
+    it("prints a --wide table with one row per check, its query, and the decision", () => {
+        const lines = renderTable(decision, { wide: true }).trimEnd().split("\n");
         assert.match(lines[0], /^CHECK\s+VERDICT\s+VALUE\s+THRESHOLD\s+REASON\s+QUERY$/);
         assert.match(lines[1], /^canary-soak\s+PASS\s+44\.5\s+>= 30 min\s+canary started\s+-$/);
         assert.match(lines[2], /FAIL\s+Infinity\s+<= 1 .* \(a\) \/ \(b\)$/);

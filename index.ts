@@ -181,8 +181,8 @@ function canary(s: CanaryReleaseSettings) {
         chartRef: chart.ref,
         releaseName: s.release.name,
         namespace: s.release.namespace,
-        releaseRevision: live?.release.revision,
-        canaryDeployedAt: live?.release.deployedAt,
+        // An aborted canary has no release: the outputs are left out, not undefined (the engine warns of those).
+        ...(live ? { releaseRevision: live.release.revision, canaryDeployedAt: live.release.deployedAt } : {}),
         trafficWeight: weight,
         canaryAborted: s.canary.abort,
     };
@@ -455,9 +455,9 @@ async function production(s: ProductionReleaseSettings) {
         attestationsVerified: pulumi
             .all([supplyChain.verified, judged?.verdict.verified ?? []])
             .apply(([a, b]) => [...a, ...b]),
-        githubRelease: githubRelease?.url,
+        ...(githubRelease ? { githubRelease: githubRelease.url } : {}),
         releases: target.releases,
-        rollback: target.rollback,
+        ...(target.rollback ? { rollback: target.rollback } : {}),
     };
 }
 

@@ -26,7 +26,7 @@ describe("GitHub milestone and Slack announcement steps with the real curl", fun
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-steps-"));
         const archive = path.join(scratch, "chart.tgz");
         writePackagedChart(archive);
-        chartDigest = `sha256:${crypto.createHash("sha256").update("chart").digest("hex")}`;
+        chartDigest = `sha256:${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}`;
         const run = await runProgram({
             stack: "prod",
             config: prodConfig(src),

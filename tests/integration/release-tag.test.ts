@@ -25,7 +25,7 @@ describe("release tag with the real git and a bare remote", function () {
         remote = src.remote;
         const archive = path.join(scratch, "chart.tgz");
         writePackagedChart(archive);
-        const chartDigest = `sha256:${crypto.createHash("sha256").update("chart").digest("hex")}`;
+        const chartDigest = `sha256:${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}`;
         const run = await runProgram({
             stack: "prod",
             config: { ...prodConfig(src), github: { enabled: false }, announce: { enabled: false } },

@@ -203,11 +203,10 @@ export class ChartRelease extends pulumi.ComponentResource {
         // Drift (a hand-run helm rollback/upgrade, a kubectl edit) is named in the values, so the preview shows it
         // and the up upgrades the release back; without drift the stored marker stays and nothing changes.
         const drift = liveReleaseDrift({ ...args, release: args.name, kubeContext: args.kubeContext });
-        const helmValues = mergeValues(values, {
-            podAnnotations: { [rolloutAnnotation]: rolloutId },
-            releaseDrift: driftMarker(drift),
-        });
+        const rolloutValues = mergeValues(values, { podAnnotations: { [rolloutAnnotation]: rolloutId } });
+        const helmValues = mergeValues(rolloutValues, { releaseDrift: driftMarker(drift) });
         // Right before Helm changes the release: the same render with the signed digest, against the cluster's kinds.
+        // Without the drift marker, which no template reads: found drift, then repaired, must not re-run the check.
         const rendered = renderedCheckStep(
             `${name}-rendered-check`,
             {
@@ -216,7 +215,7 @@ export class ChartRelease extends pulumi.ComponentResource {
                 chart: args.chartArchive,
                 chartDigest: args.chartDigest,
                 valuesFiles: args.valuesFiles,
-                values: helmValues,
+                values: rolloutValues,
                 postRenderer: args.postRenderer,
                 contract: releaseContract(args),
                 digest: args.imageDigest,

@@ -374,7 +374,11 @@ export class ReleaseSandbox {
                     ...overrides,
                 },
                 "promote-canaried-digest": { prometheusUrl, ...this.serviceGate(false) },
-                "image-pinned-by-digest": "mandatory",
+                // The pin is checked at the profile's image value paths (mirador-rca's when no profile is named).
+                "image-pinned-by-digest":
+                    this.service === undefined
+                        ? "mandatory"
+                        : { enforcementLevel: "mandatory", profile: this.service.profile },
             }),
         );
         return file;

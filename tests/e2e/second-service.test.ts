@@ -127,10 +127,18 @@ describe("a second service, released with no program change", function () {
         assert.strictEqual(deploy.spec.template.spec.containers[0].image, staging.imageDigestRef);
         assert.strictEqual(digestRefOf(deploy.spec.template.spec.containers[0].image), staging.imageDigestRef);
         assert.strictEqual(deploy.spec.template.metadata.labels[LEDGER.track.label], LEDGER.track.stable);
+        // The release tag on the canary's commit in the service's remote, and one announcement with the digest.
+        const remote = sandbox.infra.MIRADOR_GIT_REMOTE;
+        assert.strictEqual(sandbox.tool("git", ["-C", remote, "rev-parse", "v0.4.0^{commit}"]), staging.commit);
+        const messages = sandbox.slackMessages();
+        assert.strictEqual(messages.length, 1);
+        assert.ok(messages[0].text.includes(staging.imageDigestRef), messages[0].text);
+        log(`announcement: ${messages[0].text}\n`);
     });
 
     it("3. a second up of each stack changes nothing", async () => {
         assert.deepStrictEqual(changesOf(await sandbox.staging.up({ onOutput: log })), {}, "local-staging");
         assert.deepStrictEqual(changesOf(await sandbox.prod.up(prodOpts())), {}, "local-prod");
+        assert.strictEqual(sandbox.slackMessages().length, 1, "no second announcement");
     });
 });

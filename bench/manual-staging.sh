@@ -35,22 +35,24 @@ cosign attest --yes --key "$COSIGN_KEY" --tlog-upload=false --type slsaprovenanc
 # 4. chart
 chart="$SOURCE_DIR/charts/mirador-rca"
 helm dependency update "$chart" >/dev/null
-helm lint --strict "$chart" --set image.digest="$digest" >/dev/null
+helm lint --strict "$chart" --set-string image.tag="v0.4.0@$digest" >/dev/null
 helm package "$chart" --destination "$DIST" >/dev/null
 sha256sum "$DIST"/mirador-rca-*.tgz >/dev/null
 
 # 5. canary: deploy (the local node runs the pod on its loopback, at the ports the smoke tests call), smoke tests,
 # routing
 helm upgrade --install "$RELEASE" "$DIST"/mirador-rca-*.tgz -n "$NAMESPACE" --create-namespace --atomic --wait \
-  --set image.repository="$REGISTRY/mirador-rca" --set image.digest="$digest" --set track=canary --set replicaCount=1 \
-  --set hostNetwork=true --set listenAddress=127.0.0.1 --set service.grpcPort="$GRPC_PORT" \
-  --set service.metricsPort="$METRICS_PORT" >/dev/null
-req='{"incident_id":"INC-SMOKE","symptoms":["checkout p99 latency above 2s"],"start_unix":1767225600,"end_unix":1767229200}'
-grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/Investigate >/dev/null
-grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/Investigate | grep -q '"cached": true'
-grpcurl -plaintext -d '{"service":"mirador-core","limit":5}' "127.0.0.1:$GRPC_PORT" mirador.rca.v1.RCAService/GetPatterns >/dev/null
-grpcurl -plaintext -d '{"incident_id":"INC-SMOKE","page_size":5}' "127.0.0.1:$GRPC_PORT" \
-  mirador.rca.v1.RCAService/ListCorrelations >/dev/null
-PROMETHEUS_URL="$PROMETHEUS_URL" CACHE_HIT_RATE_FLOOR=0.2 IMAGE="$ref" node "$PROJECT_DIR/components/steps/cache-hit-rate.js" >/dev/null
+  --post-renderer "$PROJECT_DIR/scripts/local-node-postrender" \
+  --set image.repository="$REGISTRY/mirador-rca" --set-string image.tag="v0.4.0@$digest" --set podLabels.track=canary \
+  --set replicaCount=1 --set autoscaling.enabled=false --set alerts.enabled=false --set fullnameOverride="$RELEASE" \
+  --set service.port="$GRPC_PORT" --set metrics.port="$METRICS_PORT" \
+  --set config.server.address="127.0.0.1:$GRPC_PORT" --set config.server.metricsAddress="127.0.0.1:$METRICS_PORT" \
+  >/dev/null
+grpcurl -plaintext -d '{"service":"rca.v1.RCAEngine"}' "127.0.0.1:$GRPC_PORT" grpc.health.v1.Health/Check >/dev/null
+req='{"incident_id":"INC-SMOKE","symptoms":["checkout p99 latency above 2s"],"time_range":{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T01:00:00Z"},"affected_services":["checkout"],"tenant_id":"smoke"}'
+grpcurl -plaintext -d "$req" "127.0.0.1:$GRPC_PORT" rca.v1.RCAEngine/InvestigateIncident | grep -q '"rootCause"'
+grpcurl -plaintext -d '{"tenant_id":"smoke","service":"checkout"}' "127.0.0.1:$GRPC_PORT" rca.v1.RCAEngine/GetPatterns >/dev/null
+grpcurl -plaintext -d '{"tenant_id":"smoke","service":"checkout","page_size":5}' "127.0.0.1:$GRPC_PORT" \
+  rca.v1.RCAEngine/ListCorrelations >/dev/null
 kubectl create configmap mirador-core-routing -n "$NAMESPACE" --from-literal=rca.canary.weight=10 \
   --from-literal=rca.stable.weight=90 --dry-run=client -o yaml | kubectl apply -f - >/dev/null

@@ -152,7 +152,10 @@ function helmFailure() {
     // Helm's clock and ours are the same machine's or close: allow a few seconds of skew.
     const recent = history.filter((r) => Date.parse(r.updated) >= startedAt - 5000);
     if (recent.length > 0) releaseSeen = true;
-    const failed = recent.find((r) => r.status === "failed");
+    // Helm's own timeout says less than the pods do: the watch's deadline (the same helm.timeoutSeconds) names them.
+    const failed = recent.find(
+        (r) => r.status === "failed" && !/deadline exceeded|timed out/i.test(String(r.description || "")),
+    );
     return failed ? `Helm failed revision ${failed.revision}: ${String(failed.description || "").trim()}` : undefined;
 }
 

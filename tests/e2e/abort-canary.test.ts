@@ -12,8 +12,6 @@ describe("aborting a burning canary", function () {
     this.timeout(3_600_000);
     const sandbox = new ReleaseSandbox();
     let staging: Record<string, string> = {};
-    /** When the aborted canary's degraded load ended (its errors are in the track's windows from then on). */
-    let burnEndedAt = 0;
     const log = (text: string) => process.stdout.write(text);
     const tool = (name: string, args: string[]) => sandbox.tool(name, args);
     const routing = () => sandbox.routing("mirador-staging");
@@ -52,9 +50,10 @@ describe("aborting a burning canary", function () {
     it("1. staging ships 0.4.0, and its canary burns with 10 % of the traffic", async () => {
         staging = outputsOf(await sandbox.staging.up({ onOutput: log }));
         assert.strictEqual(staging.canaryAborted, "false");
-        await sandbox.degradeCanary(staging.imageDigestRef, { errorRatio: 0.3 });
+        // 5 % of its investigations fail: a canary to abort, whose errors stay under the page factors of every
+        // Sloth window pair once the fixed canary's calls join them in the track's windows (test 4).
+        await sandbox.degradeCanary(staging.imageDigestRef, { errorRatio: 0.05 });
         const load = await sandbox.load(30, 10);
-        burnEndedAt = Date.now();
         assert.ok((load.errors.Unavailable ?? 0) > 0, JSON.stringify(load));
         assert.deepStrictEqual(split(), ["10", "90"]);
         assert.strictEqual(canaryPods().length, 1);
@@ -108,18 +107,10 @@ describe("aborting a burning canary", function () {
         const load = await sandbox.load(75, 10);
         assert.ok(load.calls >= 600 && Object.keys(load.errors).length === 0, JSON.stringify(load));
 
-        // The gate reads the canary *track*: its long burn windows (30m/6h), its Sloth alerts (up to 3 days) and,
-        // here, its 30-day budget still hold the aborted canary's errors minutes later, so the full gate would deny
-        // the fixed canary until they age out (README: When a release goes wrong). Within a test's minutes, prod
-        // promotes with a gate that judges the fixed canary's own soak: its digest's soak burn, requests
-        // and reporting. A page needs both of Sloth's windows burning: once its shortest (5m) no longer holds the
-        // aborted canary's errors, the page burn is the fixed canary's own, so the test waits for that (the page
-        // alerts alone are checked: the ticket windows hold the errors for hours).
-        const wait = burnEndedAt + 330_000 - Date.now();
-        if (wait > 0) {
-            log(`waiting ${Math.round(wait / 1000)} s for the aborted canary's errors to leave the 5m window\n`);
-            await new Promise((r) => setTimeout(r, wait));
-        }
+        // The gate reads the canary *track*: its windows, its Sloth alerts and its 30-day budget still hold the
+        // aborted canary's errors (README: When a release goes wrong). Its 5 % errors, diluted by the fixed canary's
+        // calls, stay under the page factors (14.4 over 5m/1h, 6 over 30m/6h); the budget and the ticket alerts are
+        // not judged here (periodBudgetFloor, alertSeverities): they would deny the fixed canary for days.
         const ownSoak = sandbox.policyConfig({ alertSeverities: ["critical"], periodBudgetFloor: -1e9 });
         await sandbox.configure(sandbox.prod, { gate: ownSoak });
         const prod = outputsOf(await sandbox.prod.up({ onOutput: log }));

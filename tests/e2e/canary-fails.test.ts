@@ -120,7 +120,7 @@ describe("a canary that does not become Ready", function () {
         ]);
     });
 
-    it("2. a canary that never listens fails the up, naming the pod and its failing readiness probe", async () => {
+    it("2. a canary that never listens fails the up, naming the pod and its failing probe", async () => {
         await configureCanary("hang");
         const { message, seconds } = await failingUp();
         assert.match(
@@ -128,7 +128,7 @@ describe("a canary that does not become Ready", function () {
             new RegExp(
                 `not Ready within ${timeoutSeconds}s \\(helm.timeoutSeconds\\): pod ${release}-[a-z0-9]+-[a-z0-9]+: ` +
                     "container mirador-rca is running but not Ready \\(Unhealthy: " +
-                    "(spec\\.containers\\{mirador-rca\\}: )?Readiness probe failed: " +
+                    "(spec\\.containers\\{mirador-rca\\}: )?(Startup|Readiness) probe failed: " +
                     `dial tcp 127\\.0\\.0\\.1:${sandbox.ports.canaryGrpc}: connect: connection refused\\)`,
             ),
         );

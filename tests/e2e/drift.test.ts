@@ -88,6 +88,9 @@ describe("drift of the production release", function () {
             "-n",
             ns,
             "--reuse-values",
+            // as an operator on the local node must: the post-renderer is a flag, not a value Helm keeps
+            "--post-renderer",
+            path.join(sandbox.projectDir, "scripts", "local-node-postrender"),
             "--set-string",
             "podAnnotations.handmade=yes",
             "--wait",

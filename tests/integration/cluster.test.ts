@@ -283,6 +283,8 @@ describe("local cluster (scripts/local-cluster)", function () {
                 "-n",
                 namespace,
                 "--reuse-values",
+                // A flag, not a value: --reuse-values does not keep it.
+                ...["--post-renderer", path.join(repoRoot, "scripts", "local-node-postrender")],
                 "--set",
                 `image.tag=v0.4.0@${digestB}`,
                 "--wait",

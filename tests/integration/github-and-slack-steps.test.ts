@@ -8,7 +8,7 @@ import * as path from "path";
 import { DeclaredCommand, declaredCommand, runDeclared } from "../support/declared-commands";
 import { Recorder, startRecorder } from "../support/http-recorder";
 import { runProgram } from "../unit/support/program";
-import { createSourceFixture, SourceFixture } from "../unit/support/source-fixture";
+import { createSourceFixture, SourceFixture, writePackagedChart } from "../unit/support/source-fixture";
 import { prodConfig, prodSecrets } from "../unit/support/stacks";
 
 const digest = `sha256:${"c".repeat(64)}`;
@@ -25,8 +25,8 @@ describe("GitHub milestone and Slack announcement steps with the real curl", fun
         src = createSourceFixture({ tags: ["v0.3.0"] });
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-steps-"));
         const archive = path.join(scratch, "chart.tgz");
-        fs.writeFileSync(archive, "chart");
-        chartDigest = `sha256:${crypto.createHash("sha256").update("chart").digest("hex")}`;
+        writePackagedChart(archive);
+        chartDigest = `sha256:${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}`;
         const run = await runProgram({
             stack: "prod",
             config: prodConfig(src),

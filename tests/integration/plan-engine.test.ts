@@ -175,9 +175,9 @@ describe("npm run plan against the real engine", function () {
         assert.deepEqual(
             values.filter((row) => row !== drift),
             [
-                ["`image.digest`", `\`${imageDigest}\``, "_computed by the update_"],
+                ["`image.tag`", `\`v0.4.0@${imageDigest}\``, "_computed by the update_"],
                 ['`podAnnotations["mirador.release/rollout"]`', `\`${rollout}\``, "_computed by the update_"],
-                ["`prometheus.labels.team`", "—", "`rca`"],
+                ["`podLabels.team`", "—", "`rca`"],
                 ["`replicaCount`", "`1`", "`2`"],
             ],
         );

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { DeclaredCommand, declaredCommand, runDeclared } from "../support/declared-commands";
 import { runProgram } from "../unit/support/program";
-import { createSourceFixture, SourceFixture } from "../unit/support/source-fixture";
+import { createSourceFixture, SourceFixture, writePackagedChart } from "../unit/support/source-fixture";
 import { prodConfig, prodSecrets } from "../unit/support/stacks";
 
 describe("release tag with the real git and a bare remote", function () {
@@ -24,8 +24,8 @@ describe("release tag with the real git and a bare remote", function () {
         // origin is the fixture's bare repository (behind GitHub's URL), holding v0.3.0 already.
         remote = src.remote;
         const archive = path.join(scratch, "chart.tgz");
-        fs.writeFileSync(archive, "chart");
-        const chartDigest = `sha256:${crypto.createHash("sha256").update("chart").digest("hex")}`;
+        writePackagedChart(archive);
+        const chartDigest = `sha256:${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}`;
         const run = await runProgram({
             stack: "prod",
             config: { ...prodConfig(src), github: { enabled: false }, announce: { enabled: false } },

@@ -133,6 +133,11 @@ describe("a second service, released with no program change", function () {
         const messages = sandbox.slackMessages();
         assert.strictEqual(messages.length, 1);
         assert.ok(messages[0].text.includes(staging.imageDigestRef), messages[0].text);
+        assert.match(messages[0].text, new RegExp(`^:rocket: \\*${LEDGER.name} v0\\.4\\.0\\* is in production`));
+        assert.strictEqual(
+            sandbox.tool("git", ["-C", remote, "for-each-ref", "--format=%(contents:subject)", "refs/tags/v0.4.0"]),
+            `${LEDGER.name} v0.4.0`,
+        );
         log(`announcement: ${messages[0].text}\n`);
     });
 

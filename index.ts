@@ -374,7 +374,13 @@ async function production(s: ProductionReleaseSettings) {
     );
     const tag = new ReleaseTag(
         "tag",
-        { sourceDir: rel(s.source.dir), tag: s.tag, commit: s.source.commit, remote: s.gitRemote },
+        {
+            service: s.profile.name,
+            sourceDir: rel(s.source.dir),
+            tag: s.tag,
+            commit: s.source.commit,
+            remote: s.gitRemote,
+        },
         { dependsOn: [release, traffic] },
     );
     const githubRelease = s.github
@@ -382,6 +388,7 @@ async function production(s: ProductionReleaseSettings) {
               "github",
               {
                   ...s.github,
+                  service: s.profile.name,
                   tag: s.tag,
                   commit: s.source.commit,
                   changelog: s.source.changelog,
@@ -397,6 +404,7 @@ async function production(s: ProductionReleaseSettings) {
               "announcement",
               {
                   webhookUrl: s.slackWebhookUrl,
+                  service: s.profile.name,
                   version: s.version,
                   tag: s.tag,
                   digestRef: promoted.imageDigestRef,
@@ -413,6 +421,7 @@ async function production(s: ProductionReleaseSettings) {
                   "rollback-announcement",
                   {
                       webhookUrl: s.slackWebhookUrl,
+                      service: s.profile.name,
                       from: target.rollback.from,
                       to: target.rollback.to,
                       digestRef: deployed.imageDigestRef,

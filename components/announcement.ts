@@ -7,6 +7,8 @@ import { waitFor } from "./naming";
 export interface AnnouncementArgs {
     /** Slack incoming-webhook URL (secret). */
     webhookUrl: pulumi.Input<string>;
+    /** The service's name (the profile's `name`). */
+    service: string;
     version: string;
     tag: string;
     digestRef: pulumi.Input<string>;
@@ -19,6 +21,7 @@ export interface AnnouncementArgs {
 
 /** The Slack message. Internal. Exported for testing. */
 export function announcementPayload(a: {
+    service: string;
     version: string;
     tag: string;
     digestRef: string;
@@ -31,7 +34,7 @@ export function announcementPayload(a: {
             ? []
             : ["• attestations (verify with the release's public key):", ...attestationLines(a.digestRef, a.commit)];
     const lines = [
-        `:rocket: *mirador-rca ${a.tag}* is in production`,
+        `:rocket: *${a.service} ${a.tag}* is in production`,
         `• image \`${a.digestRef}\` (cosign-verified)`,
         `• chart \`${a.chartDigest}\``,
         ...attestations,
@@ -53,6 +56,7 @@ export class Announcement extends pulumi.ComponentResource {
             .apply(([digestRef, chartDigest, links]) =>
                 JSON.stringify(
                     announcementPayload({
+                        service: args.service,
                         version: args.version,
                         tag: args.tag,
                         digestRef,

@@ -7,6 +7,8 @@ import { attestationLines } from "./attestation-notes";
 import { waitFor } from "./naming";
 
 export interface GitHubReleaseArgs {
+    /** The service's name (the profile's `name`): the release's title and the public key's file name. */
+    service: string;
     owner: string;
     repo: string;
     token: pulumi.Input<string>;
@@ -26,7 +28,13 @@ export interface GitHubReleaseArgs {
  * The release notes: the CHANGELOG section, then the artifacts by digest, then (given the commit) the digest's
  * attestations and how to verify them. Internal. Exported for testing.
  */
-export function releaseBody(changelog: string, digestRef: string, chartDigest: string, commit?: string): string {
+export function releaseBody(
+    service: string,
+    changelog: string,
+    digestRef: string,
+    chartDigest: string,
+    commit?: string,
+): string {
     const attestations =
         commit === undefined
             ? []
@@ -36,7 +44,7 @@ export function releaseBody(changelog: string, digestRef: string, chartDigest: s
         "",
         "## Artifacts",
         "",
-        `- Image: \`${digestRef}\` (signed with cosign; verify with \`cosign verify --key mirador-rca.pub ${digestRef}\`)`,
+        `- Image: \`${digestRef}\` (signed with cosign; verify with \`cosign verify --key ${service}.pub ${digestRef}\`)`,
         `- Helm chart: \`${chartDigest}\``,
         ...attestations,
     ].join("\n");
@@ -61,10 +69,10 @@ export class GitHubRelease extends pulumi.ComponentResource {
                 repository: args.repo,
                 tagName: args.tag,
                 targetCommitish: args.commit,
-                name: `mirador-rca ${args.tag}`,
+                name: `${args.service} ${args.tag}`,
                 body: pulumi
                     .all([args.digestRef, args.chartDigest])
-                    .apply(([ref, chart]) => releaseBody(args.changelog, ref, chart, args.commit)),
+                    .apply(([ref, chart]) => releaseBody(args.service, args.changelog, ref, chart, args.commit)),
                 prerelease: args.prerelease,
                 draft: false,
             },

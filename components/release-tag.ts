@@ -1,9 +1,11 @@
-// RELEASE-PROCESS.md step 7: `git tag -a vX.Y.Z -m "mirador-rca vX.Y.Z"` on the released commit, pushed.
+// RELEASE-PROCESS.md step 7: `git tag -a vX.Y.Z -m "<service> vX.Y.Z"` on the released commit, pushed.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { waitFor } from "./naming";
 
 export interface ReleaseTagArgs {
+    /** The service's name (the profile's `name`): the tag's message is "<service> <tag>". */
+    service: string;
     /** The service checkout, relative to the project directory. */
     sourceDir: string;
     tag: string;
@@ -30,7 +32,7 @@ export class ReleaseTag extends pulumi.ComponentResource {
                 environment: {
                     SOURCE_DIR: args.sourceDir,
                     TAG: args.tag,
-                    MESSAGE: `mirador-rca ${args.tag}`,
+                    MESSAGE: `${args.service} ${args.tag}`,
                     COMMIT: args.commit,
                     REMOTE: args.remote,
                 },

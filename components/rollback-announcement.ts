@@ -6,6 +6,8 @@ import { waitFor } from "./naming";
 export interface RollbackAnnouncementArgs {
     /** Slack incoming-webhook URL (secret). */
     webhookUrl: pulumi.Input<string>;
+    /** The service's name (the profile's `name`). */
+    service: string;
     from: string;
     to: string;
     digestRef: string;
@@ -15,7 +17,7 @@ export interface RollbackAnnouncementArgs {
 /** The Slack message. Internal. Exported for testing. */
 export function rollbackPayload(a: Omit<RollbackAnnouncementArgs, "webhookUrl">) {
     const lines = [
-        `:rewind: *mirador-rca rolled back ${a.from} → ${a.to}* in production`,
+        `:rewind: *${a.service} rolled back ${a.from} → ${a.to}* in production`,
         `• image \`${a.digestRef}\` (cosign-verified again; it passed the SLO gate when it was promoted)`,
         `• chart \`${a.chartDigest}\``,
         `• tags v${a.from} and v${a.to} stay where they are`,

@@ -2,6 +2,9 @@
 # service (examples/mirador-rca, committed with an earlier release tag v0.3.0) and a bare repository as its
 # `origin`, the remote that receives the release tags. Nothing runs: `up` creates them once and keeps them.
 # shellcheck shell=bash
+#
+# Settings (environment): MIRADOR_SERVICE_SOURCE, the folder whose files seed the checkout (default:
+# examples/mirador-rca; tests/e2e/second-service.test.ts gives another service's).
 
 infra_register git 30 "service checkout and bare tag remote (git)"
 
@@ -15,14 +18,16 @@ git_running() {
 }
 
 git_up() {
-  local checkout remote
+  local checkout remote seed
   checkout=$(git_checkout)
   remote=$(git_remote)
+  seed="${MIRADOR_SERVICE_SOURCE:-$MIRADOR_ROOT/examples/mirador-rca}"
+  [ -d "$seed" ] || die "MIRADOR_SERVICE_SOURCE=$seed is not a folder (expected the service's sources)"
   rm -rf "$checkout" "$remote"
   mkdir -p "$checkout"
   git init -q --bare "$remote"
-  # The service's sources as they are in this repository, without build output.
-  tar -C "$MIRADOR_ROOT/examples/mirador-rca" --exclude=./bin --exclude=./dist -cf - . | tar -C "$checkout" -xf -
+  # The service's sources as they are, without build output.
+  tar -C "$seed" --exclude=./bin --exclude=./dist -cf - . | tar -C "$checkout" -xf -
   (
     cd "$checkout"
     export GIT_AUTHOR_NAME=mirador-dev GIT_AUTHOR_EMAIL=dev@localhost GIT_COMMITTER_NAME=mirador-dev \

@@ -12,7 +12,7 @@
 # Settings (environment): MIRADOR_PROMETHEUS_PORT (default: a free one); MIRADOR_SERVICE_PROFILE (default
 # profiles/mirador-rca.yaml), whose track.label names the pod label copied into the track label and whose
 # chart.ports.metrics names the container port scraped; MIRADOR_TRACK_LABEL and MIRADOR_METRICS_PORT_NAME override
-# them. The config is written by scripts/lib/prometheus-config.js.
+# them; MIRADOR_SLO_RULES, the Sloth rules file to load (default slos/mirador-rca.rules.yml). The config is written by scripts/lib/prometheus-config.js.
 
 infra_register prometheus 45 "Prometheus on 127.0.0.1 with the Sloth rules, discovering the release's pods"
 
@@ -49,8 +49,8 @@ prometheus_up() {
   dir=$(infra_dir prometheus)
   # One of an earlier cluster may still run (see prometheus_running).
   infra_stop prometheus "$dir/prometheus.pid" prometheus 30
-  rules="$MIRADOR_ROOT/slos/mirador-rca.rules.yml"
-  [ -f "$rules" ] || die "$rules is missing"
+  rules="${MIRADOR_SLO_RULES:-$MIRADOR_ROOT/slos/mirador-rca.rules.yml}"
+  [ -f "$rules" ] || die "$rules is missing (MIRADOR_SLO_RULES names the Sloth rules file to load)"
   profile="${MIRADOR_SERVICE_PROFILE:-$MIRADOR_ROOT/profiles/mirador-rca.yaml}"
   mkdir -p "$dir/data"
   port="${MIRADOR_PROMETHEUS_PORT:-$(infra_free_port)}"

@@ -64,6 +64,27 @@ export interface SandboxPorts {
     prodMetrics: number;
 }
 
+/**
+ * The service a sandbox releases when it is not mirador-rca (tests/e2e/second-service.test.ts): every field is data
+ * the local infrastructure and the stacks read. Unset, a sandbox releases examples/mirador-rca with its profile.
+ */
+export interface SandboxService {
+    /** The folder whose files seed the service's checkout (local-infra's MIRADOR_SERVICE_SOURCE). */
+    source: string;
+    /** The service profile, absolute: copied into the project as profiles/<file name> (stack setting `profile`). */
+    profile: string;
+    /** The Sloth rules the local Prometheus loads (MIRADOR_SLO_RULES). */
+    rules: string;
+    /** The derived Sloth spec the gate checks (the policy config's sloSpec). */
+    sloSpec: string;
+    /** The image's repository name in the local registry. */
+    imageName: string;
+    /** The stacks' preflight.commands (commands of the profile). */
+    preflight: string[];
+    /** local-staging's canary.prometheusLabels (none may be the profile's track label). */
+    prometheusLabels: Record<string, string>;
+}
+
 export class ReleaseSandbox {
     readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-e2e-"));
     readonly runDir = path.join(this.root, "run");
@@ -79,6 +100,13 @@ export class ReleaseSandbox {
     staging!: Stack;
     prod!: Stack;
     private started = false;
+
+    constructor(readonly service?: SandboxService) {}
+
+    /** The image repository in the local registry, without a tag. */
+    imageRepository(): string {
+        return `${this.infra.MIRADOR_REGISTRY}/${this.service?.imageName ?? "mirador-rca"}`;
+    }
 
     /** Starts the infrastructure, copies the project and creates both stacks with their config. */
     async start(): Promise<void> {
@@ -220,6 +248,13 @@ export class ReleaseSandbox {
             // The cluster's own ports are picked later, by another process: never one of the pods' ports.
             MIRADOR_RESERVED_PORTS: Object.values(this.ports).join(" "),
             MIRADOR_COSIGN_PASSWORD: this.cosignPassword,
+            ...(this.service === undefined
+                ? {}
+                : {
+                      MIRADOR_SERVICE_SOURCE: this.service.source,
+                      MIRADOR_SERVICE_PROFILE: this.service.profile,
+                      MIRADOR_SLO_RULES: this.service.rules,
+                  }),
         };
     }
 
@@ -330,12 +365,42 @@ export class ReleaseSandbox {
         fs.writeFileSync(
             file,
             JSON.stringify({
-                "slo-gate": { prometheusUrl, minSoakMinutes: 1, minRequests: 300, budgetTrack: "canary", ...overrides },
-                "promote-canaried-digest": { prometheusUrl },
-                "image-pinned-by-digest": "mandatory",
+                "slo-gate": {
+                    prometheusUrl,
+                    ...this.serviceGate(),
+                    minSoakMinutes: 1,
+                    minRequests: 300,
+                    budgetTrack: "canary",
+                    ...overrides,
+                },
+                "promote-canaried-digest": { prometheusUrl, ...this.serviceGate(false) },
+                // The pin is checked at the profile's image value paths (mirador-rca's when no profile is named).
+                "image-pinned-by-digest":
+                    this.service === undefined
+                        ? "mandatory"
+                        : { enforcementLevel: "mandatory", profile: this.service.profile },
             }),
         );
         return file;
+    }
+
+    /** The gate's profile (and the derived spec, for the slo-gate) of a sandbox's own service; none for mirador-rca. */
+    private serviceGate(withSpec = true): Record<string, string> {
+        if (this.service === undefined) {
+            return {};
+        }
+        return { profile: this.service.profile, ...(withSpec ? { sloSpec: this.service.sloSpec } : {}) };
+    }
+
+    /** The stack settings of a sandbox's own service (its profile in the project copy); none for mirador-rca. */
+    private serviceConfig(canary: boolean): Record<string, unknown> {
+        if (this.service === undefined) {
+            return {};
+        }
+        return {
+            profile: `profiles/${path.basename(this.service.profile)}`,
+            ...(canary ? { preflight: { commands: this.service.preflight } } : {}),
+        };
     }
 
     stagingConfig(version: string): Record<string, unknown> {
@@ -344,12 +409,16 @@ export class ReleaseSandbox {
             role: "canary",
             version,
             sourceDir: i.MIRADOR_SOURCE_DIR,
-            image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca`, network: "host" },
+            image: { repository: this.imageRepository(), network: "host" },
             cosign: this.cosignSettings(true),
             cosignPassword: new Secret(this.cosignPassword),
             // govulncheck cannot reach its vulnerability database from here.
             preflight: { commands: ["make verify"] },
-            canary: { replicaCount: 1, trafficWeight: 10, prometheusLabels: { release_track: "canary" } },
+            canary: {
+                replicaCount: 1,
+                trafficWeight: 10,
+                prometheusLabels: this.service?.prometheusLabels ?? { release_track: "canary" },
+            },
             // The rendered endpoint: 127.0.0.1 at the chart's service.port (the pod is on the node's network).
             smoke: { plaintext: true },
             helm: this.canaryHelm(),
@@ -357,6 +426,7 @@ export class ReleaseSandbox {
             kubernetes: { kubeconfig: i.KUBECONFIG },
             // local-prod fetches the canary's chart from the local registry by digest, as prod does from ghcr.io.
             chartRegistry: `oci://${i.MIRADOR_REGISTRY}/charts`,
+            ...this.serviceConfig(true),
         };
     }
 
@@ -367,7 +437,7 @@ export class ReleaseSandbox {
             version,
             sourceDir: i.MIRADOR_SOURCE_DIR,
             stagingStack: "organization/mirador-release/local-staging",
-            image: { repository: `${i.MIRADOR_REGISTRY}/mirador-rca` },
+            image: { repository: this.imageRepository() },
             // prod signs too: it attests the gate's verdict (docs/attestations.md).
             cosign: this.cosignSettings(true),
             cosignPassword: new Secret(this.cosignPassword),
@@ -378,6 +448,7 @@ export class ReleaseSandbox {
             gitRemote: "origin",
             github: { enabled: false },
             slackWebhookUrl: new Secret(i.MIRADOR_SLACK_WEBHOOK),
+            ...this.serviceConfig(false),
         };
     }
 
@@ -441,6 +512,12 @@ export class ReleaseSandbox {
         for (const f of PROJECT_FILES) {
             fs.mkdirSync(path.dirname(path.join(this.projectDir, f)), { recursive: true });
             fs.cpSync(path.join(repoRoot, f), path.join(this.projectDir, f), { recursive: true });
+        }
+        if (this.service !== undefined) {
+            fs.copyFileSync(
+                this.service.profile,
+                path.join(this.projectDir, "profiles", path.basename(this.service.profile)),
+            );
         }
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(this.projectDir, "node_modules"));
     }

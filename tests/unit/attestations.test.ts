@@ -123,12 +123,13 @@ describe("attestations", () => {
     });
 
     it("lists the attestations and their verify commands in the GitHub release and the Slack message", () => {
-        const body = releaseBody("### Fixed\n- x", ref, `sha256:${"c".repeat(64)}`, "abc123");
+        const body = releaseBody("mirador-rca", "### Fixed\n- x", ref, `sha256:${"c".repeat(64)}`, "abc123");
         assert.match(body, /## Attestations/);
         assert.match(body, new RegExp(`cosign verify-attestation --key mirador-rca.pub --type spdxjson ${ref}`));
         assert.match(body, /SLSA v1 provenance \(commit abc123\)/);
         assert.match(body, new RegExp(`--type ${GATE_VERDICT_TYPE.replace(/[.]/g, "\\.")} `));
         const slack = announcementPayload({
+            service: "mirador-rca",
             version: "0.4.0",
             tag: "v0.4.0",
             digestRef: ref,
@@ -137,6 +138,10 @@ describe("attestations", () => {
             commit: "abc123",
         }).text;
         assert.match(slack, /cosign verify-attestation --key mirador-rca.pub --type slsaprovenance1/);
-        assert.doesNotMatch(releaseBody("x", ref, "sha256:c"), /Attestations/, "without a commit, as before");
+        assert.doesNotMatch(
+            releaseBody("mirador-rca", "x", ref, "sha256:c"),
+            /Attestations/,
+            "without a commit, as before",
+        );
     });
 });

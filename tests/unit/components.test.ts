@@ -84,13 +84,14 @@ describe("component helpers", () => {
 
     describe("release notes and announcement", () => {
         it("puts the changelog first, then the digests", () => {
-            const body = releaseBody("### Added\n- x\n", ref, digest);
+            const body = releaseBody("mirador-rca", "### Added\n- x\n", ref, digest);
             assert.strictEqual(body.split("\n")[0], "### Added");
             assert.ok(body.includes(`- Image: \`${ref}\``));
             assert.ok(body.includes(`- Helm chart: \`${digest}\``));
         });
         it("announces version, digests and links, skipping empty links", () => {
             const { text } = announcementPayload({
+                service: "mirador-rca",
                 version: "0.4.0",
                 tag: "v0.4.0",
                 digestRef: ref,

@@ -142,21 +142,25 @@ describe("local cluster (scripts/local-cluster)", function () {
      * Which digest really answers: the one containerd runs for the release's Ready pod, once that pod serves its
      * metrics on 127.0.0.1 (the service exports no build info).
      */
+    /** The release's pods, as the API server lists them. */
+    async function releasePods(): Promise<PodList> {
+        const out = await cluster.kubectl([
+            "-n",
+            namespace,
+            "get",
+            "pods",
+            "-l",
+            `app.kubernetes.io/instance=${release}`,
+            "-o",
+            "json",
+        ]);
+        return JSON.parse(out) as PodList;
+    }
+
     async function servedDigest(): Promise<string> {
         const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
         assert.match(await res.text(), /grpc_server_handled_total/);
-        const pods = JSON.parse(
-            await cluster.kubectl([
-                "-n",
-                namespace,
-                "get",
-                "pods",
-                "-l",
-                `app.kubernetes.io/instance=${release}`,
-                "-o",
-                "json",
-            ]),
-        ) as PodList;
+        const pods = await releasePods();
         const ready = pods.items.filter((p) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
         assert.equal(ready.length, 1, "one running pod");
         const imageID = ready[0].status.containerStatuses?.[0].imageID ?? "";
@@ -249,18 +253,7 @@ describe("local cluster (scripts/local-cluster)", function () {
         assert.equal(status.info.status, "deployed");
         assert.equal(status.version, 1);
         await assertRolledOut(release, namespace, 1, `${repo}:v0.4.0@${digestA}`);
-        const pods = JSON.parse(
-            await cluster.kubectl([
-                "-n",
-                namespace,
-                "get",
-                "pods",
-                "-l",
-                `app.kubernetes.io/instance=${release}`,
-                "-o",
-                "json",
-            ]),
-        ) as PodList;
+        const pods = await releasePods();
         assert.equal(pods.items.length, 1);
         const pod = pods.items[0];
         assert.equal(pod.status.phase, "Running");

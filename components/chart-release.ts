@@ -10,6 +10,7 @@ import { driftMarker, liveReleaseDrift } from "./release-drift";
 import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
 import { ChartValuePaths } from "../config/service-profile";
 import { pinnedValues } from "./pinned-values";
+import { executablePath } from "./rendered-manifest";
 import { checkStructure, PLACEHOLDER_DIGEST, ReleaseContract, renderedCheckStep } from "./rendered-release";
 import { mergeValues, Values } from "./values";
 
@@ -138,11 +139,6 @@ function releasePins(args: ChartReleaseArgs) {
         podLabels: { ...args.extraPodLabels, ...args.trackLabels },
         replicaCount: args.replicaCount,
     };
-}
-
-/** A relative path as Helm must get it to run the file itself, not look its name up on PATH (`./x`, not `x`). */
-function executablePath(file: string): string {
-    return file.includes("/") ? file : `./${file}`;
 }
 
 export class ChartRelease extends pulumi.ComponentResource {

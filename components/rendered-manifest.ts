@@ -28,6 +28,11 @@ export interface RenderedObject {
     spec?: Record<string, unknown>;
 }
 
+/** A relative path as Helm must get it to run the file itself, not look its name up on PATH (`./x`, not `x`). */
+export function executablePath(file: string): string {
+    return file.includes("/") ? file : `./${file}`;
+}
+
 /** Runs `helm template` (bounded: 60 s); the error carries helm's own words. */
 export function renderChart(input: RenderInput): RenderedObject[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-render-"));
@@ -43,7 +48,7 @@ export function renderChart(input: RenderInput): RenderedObject[] {
             ...input.valuesFiles.flatMap((f) => ["--values", f]),
             "--values",
             valuesFile,
-            ...(input.postRenderer ? ["--post-renderer", input.postRenderer] : []),
+            ...(input.postRenderer ? ["--post-renderer", executablePath(input.postRenderer)] : []),
         ];
         let out: string;
         try {

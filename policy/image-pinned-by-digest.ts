@@ -1,11 +1,25 @@
 // image-pinned-by-digest: every Helm release takes its image by digest, never by a tag alone, at the chart value
-// paths of the service profile (chart.values.imageRepository, and imageDigest or imageTag as `<tag>@sha256:…`).
+// paths of the service profile (chart.values.imageRepository, and imageDigest or imageTag as `<tag>@sha256:…`),
+// and runs it as rendered: every container of every pod template (policy/rendered-image.ts).
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ServiceProfile } from "../config/service-profile";
-import { GATE_FIELDS } from "../gate/config";
+import * as path from "path";
+import { FieldSpec, GATE_FIELDS, REPO_ROOT } from "../gate/config";
 import { configSchema } from "./config";
 import { configProblem } from "./production";
 import { ImageValues, imageValues, isHelmRelease, pinnedDigest, pinShape, profileOf, releaseLabel } from "./release";
+import { renderedImageProblems } from "./rendered-image";
+
+/** The keys of this policy's config. */
+export const PIN_FIELDS: Record<string, FieldSpec> = {
+    profile: GATE_FIELDS.profile,
+    programDir: {
+        type: "string",
+        description:
+            "the program's project directory, where a release's relative chart, values files and post-renderer " +
+            "start (the pack renders the release there); relative paths start at the repository; default: the repository",
+    },
+};
 
 /** What is wrong with a release's image values, one message a problem; empty when it is pinned. */
 export function imagePinProblems(image: ImageValues): string[] {
@@ -30,21 +44,30 @@ export const imagePinnedByDigest: ResourceValidationPolicy = {
     name: "image-pinned-by-digest",
     description:
         "Every Helm release the program declares takes its image by @sha256: digest, never by a tag alone " +
-        "(at the service profile's chart value paths).",
+        "(at the service profile's chart value paths), and every container of the rendered release runs it.",
     enforcementLevel: "mandatory",
-    configSchema: configSchema({ profile: GATE_FIELDS.profile }),
-    validateResource: (args, reportViolation) => {
+    configSchema: configSchema(PIN_FIELDS),
+    validateResource: async (args, reportViolation) => {
         if (!isHelmRelease(args)) {
             return;
         }
+        const raw = args.getConfig<Record<string, unknown>>();
         let profile: ServiceProfile;
         try {
-            profile = profileOf(args.getConfig<Record<string, unknown>>());
+            profile = profileOf(raw);
         } catch (err) {
             reportViolation(`${releaseLabel(args)}: ${configProblem(err)}`);
             return;
         }
-        for (const problem of imagePinProblems(imageValues(args, profile))) {
+        const image = imageValues(args, profile);
+        const problems = imagePinProblems(image);
+        const digest = pinnedDigest(image);
+        if (problems.length === 0 && digest !== undefined) {
+            const programDir = path.resolve(REPO_ROOT, typeof raw.programDir === "string" ? raw.programDir : ".");
+            const pin = { repository: image.repository as string, digest, valuePath: image.pinPath };
+            problems.push(...(await renderedImageProblems(args, pin, programDir)));
+        }
+        for (const problem of problems) {
             reportViolation(`${releaseLabel(args)}: ${problem}`);
         }
     },

@@ -374,11 +374,13 @@ export class ReleaseSandbox {
                     ...overrides,
                 },
                 "promote-canaried-digest": { prometheusUrl, ...this.serviceGate(false) },
-                // The pin is checked at the profile's image value paths (mirador-rca's when no profile is named).
-                "image-pinned-by-digest":
-                    this.service === undefined
-                        ? "mandatory"
-                        : { enforcementLevel: "mandatory", profile: this.service.profile },
+                // The pin is checked at the profile's image value paths (mirador-rca's when no profile is named),
+                // and as rendered from the project copy, where the releases' chart paths start.
+                "image-pinned-by-digest": {
+                    enforcementLevel: "mandatory",
+                    programDir: this.projectDir,
+                    ...(this.service === undefined ? {} : { profile: this.service.profile }),
+                },
             }),
         );
         return file;

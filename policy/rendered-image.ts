@@ -64,7 +64,11 @@ export async function renderedImageProblems(
     }
     let objects;
     try {
-        const postRenderer = typeof props.postrender === "string" ? resolved(programDir, props.postrender) : undefined;
+        // The engine gives an unset postrender as "".
+        const postRenderer =
+            typeof props.postrender === "string" && props.postrender !== ""
+                ? resolved(programDir, props.postrender)
+                : undefined;
         objects = renderChart({
             release: typeof props.name === "string" ? props.name : args.name,
             namespace: typeof props.namespace === "string" ? props.namespace : "default",

@@ -350,6 +350,8 @@ async function production(s: ProductionReleaseSettings) {
             track: "stable",
             trackLabels: { [s.profile.track.label]: s.profile.track.stable },
             rendered: renderedSettings(s, deployed.chartArchive),
+            // A delete or rename of what serves production's traffic stops here unless acknowledged.
+            objectChanges: { stop: true, acknowledged: s.objectChanges.acknowledged },
             provider,
             description: judged?.gate.description ?? target.rollback?.reason,
             protect: true,

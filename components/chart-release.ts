@@ -10,7 +10,14 @@ import { driftMarker, liveReleaseDrift } from "./release-drift";
 import { rolloutAnnotation, RolloutWatch } from "./rollout-watch";
 import { ChartValuePaths } from "../config/service-profile";
 import { pinnedValues } from "./pinned-values";
-import { executablePath } from "./rendered-manifest";
+import { executablePath, RenderedObject } from "./rendered-manifest";
+import {
+    compareObjects,
+    liveReleaseObjects,
+    objectChangesWarning,
+    unacknowledged,
+    unacknowledgedError,
+} from "./release-object-changes";
 import { checkStructure, PLACEHOLDER_DIGEST, ReleaseContract, renderedCheckStep } from "./rendered-release";
 import { mergeValues, Values } from "./values";
 
@@ -63,6 +70,11 @@ export interface ChartReleaseArgs {
     protect?: boolean;
     /** What the release is checked against as rendered (docs/rendered-release.md). */
     rendered: RenderedSettings;
+    /**
+     * What an upgrade may delete or rename (components/release-object-changes.ts): always named in a warning; with
+     * `stop` (production), a workload or traffic object not in `acknowledged` stops the run while it loads.
+     */
+    objectChanges?: { stop: boolean; acknowledged: string[] };
 }
 
 export interface RenderedSettings {
@@ -141,6 +153,33 @@ function releasePins(args: ChartReleaseArgs) {
     };
 }
 
+/** Compares the live release with the render; warns on `resource` naming each change, or throws (see objectChanges). */
+export function checkObjectChanges(args: ChartReleaseArgs, rendered: RenderedObject[], resource: pulumi.Resource) {
+    const label = `${args.namespace}/${args.name}`;
+    const live = liveReleaseObjects({ ...args, release: args.name, kubeContext: args.kubeContext });
+    if ("absent" in live) {
+        return;
+    }
+    if ("error" in live) {
+        void pulumi.log.warn(
+            `the objects of the live release ${label} could not be read (helm get manifest: ${live.error}): what ` +
+                "the upgrade deletes or renames is not known",
+            resource,
+        );
+        return;
+    }
+    const changes = compareObjects(live.objects, rendered, args.namespace);
+    const acknowledged = args.objectChanges?.acknowledged ?? [];
+    const risky = unacknowledged(changes, acknowledged);
+    if (args.objectChanges?.stop === true && risky.length > 0) {
+        throw new Error(unacknowledgedError(label, risky));
+    }
+    const warning = objectChangesWarning(label, changes, acknowledged);
+    if (warning !== "") {
+        void pulumi.log.warn(warning, resource);
+    }
+}
+
 export class ChartRelease extends pulumi.ComponentResource {
     /** The Helm release, for `helm list`, `helm history` and `helm rollback`. */
     readonly release: k8s.helm.v3.Release;
@@ -182,7 +221,8 @@ export class ChartRelease extends pulumi.ComponentResource {
 
         // The structure as rendered, while the program loads: a chart that would not run what is checked stops
         // here, in preview too. Its gRPC endpoint is where the smoke tests call.
-        this.endpoint = releaseStructure(args).endpoint;
+        const structure = releaseStructure(args);
+        this.endpoint = structure.endpoint;
         const pinned = pinnedValues(releasePins(args));
         // The rollout's id: a hash of everything Helm gets, set as a pod annotation so that the rollout watch tells
         // this rollout's pods from the previous ones. It changes exactly when the release's inputs change.
@@ -254,6 +294,9 @@ export class ChartRelease extends pulumi.ComponentResource {
                 ignoreChanges: drift.drift.length > 0 ? [] : ["values.releaseDrift"],
             },
         );
+        // What the upgrade deletes or renames, against the live release: named on the release (preview and up, and
+        // the release plan), and in production a stop for an outage nobody acknowledged.
+        checkObjectChanges(args, structure.objects, this.release);
         this.rollout = new RolloutWatch(
             `${name}-rollout`,
             {

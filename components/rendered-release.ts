@@ -8,7 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { waitFor } from "./naming";
 import { checkRendered, RenderedContract, RenderedVerdict } from "./rendered-check";
-import { renderChart, RenderInput } from "./rendered-manifest";
+import { RenderedObject, renderChart, RenderInput } from "./rendered-manifest";
 import { Values } from "./values";
 
 /** The digest the structure check pins: no image has it, so a container that runs it took the program's pin. */
@@ -17,9 +17,14 @@ export const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
 /** What is checked of a release, but the digest (the placeholder at load time, the signed one in the step). */
 export type ReleaseContract = Omit<RenderedContract, "servedKinds" | "image"> & { imageRepository: string };
 
-/** Renders with the placeholder digest and throws naming every problem; returns what would run. */
-export function checkStructure(input: RenderInput, contract: ReleaseContract, what: string): RenderedVerdict {
-    const verdict = checkRendered(renderChart(input), {
+/** Renders with the placeholder digest and throws naming every problem; returns what would run, and the objects. */
+export function checkStructure(
+    input: RenderInput,
+    contract: ReleaseContract,
+    what: string,
+): RenderedVerdict & { objects: RenderedObject[] } {
+    const objects = renderChart(input);
+    const verdict = checkRendered(objects, {
         ...contract,
         image: { repository: contract.imageRepository, digest: PLACEHOLDER_DIGEST },
     });
@@ -28,7 +33,7 @@ export function checkStructure(input: RenderInput, contract: ReleaseContract, wh
             `${what}, as the chart renders it, is not the release to check:\n- ${verdict.problems.join("\n- ")}`,
         );
     }
-    return verdict;
+    return { ...verdict, objects };
 }
 
 export interface RenderedCheckArgs {

@@ -66,6 +66,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     rollback: { scope: "production" },
     gate: { scope: "production" },
     attestations: { scope: "production", fields: { gateVerdictMaxAgeMinutes: "production" } },
+    objectChanges: { scope: "production", fields: { acknowledged: "production" } },
     gitRemote: { scope: "production" },
     github: {
         scope: "production",

@@ -134,6 +134,11 @@ export interface ProductionReleaseSettings extends CommonSettings {
     gateConfig: string;
     /** What prod requires of the digest's attestations (docs/attestations.md). */
     attestations: { gateVerdictMaxAgeSeconds: number };
+    /**
+     * The deletes and renames of workload and traffic objects this release may make (objectChanges.acknowledged),
+     * as components/release-object-changes.ts names them; any other stops the run while it loads.
+     */
+    objectChanges: { acknowledged: string[] };
     /** The git remote that receives the tag. */
     gitRemote: string;
     github?: GitHubSettings;

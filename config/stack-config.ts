@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { checkCanaryLabels, checkGitHubRemote, checkTrafficWeight } from "./cross-checks";
 import { readAttestations } from "./attestation-settings";
+import { readObjectChanges } from "./object-changes-setting";
 import { loadGateConfig } from "./gate-setting";
 import { checkKnownKeys } from "./known-keys";
 import { checkBuildInputs, checkProfileCheckout, profilePathOf, readProfile, selectPreflight } from "./profile-setting";
@@ -326,6 +327,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
     checkGitHubRemote(r, production.github, gitRemote ?? "origin", remote?.url);
     const gateConfig = loadGateConfig(r, ctx.projectDir);
     const attestations = readAttestations(r);
+    const objectChanges = readObjectChanges(r);
     r.problems.throwIfAny();
     const settings: ProductionReleaseSettings = {
         ...common,
@@ -334,6 +336,7 @@ export function loadSettings(config: ConfigSource, ctx: LoadContext): ReleaseSet
         profile: recorded(profile, "service profile"),
         gateConfig,
         attestations,
+        objectChanges,
     };
     return settings;
 }

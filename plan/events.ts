@@ -61,6 +61,8 @@ export interface PreviewFacts {
     errors: string[];
     /** Warning diagnostics. */
     warnings: string[];
+    /** The warnings on one resource, by its URN (ChartRelease names what an upgrade deletes or renames there). */
+    resourceWarnings?: Record<string, string[]>;
     /** The stack's outputs in its current state (empty before the first update). */
     previousOutputs: Record<string, PlanValue>;
     /** The stack's outputs as this preview declares them (unknown where the update computes them). */
@@ -262,7 +264,13 @@ export function reduceEvents(events: EngineEvent[]): PreviewFacts {
         } else if (e.diagnosticEvent?.severity === "error") {
             facts.errors.push(e.diagnosticEvent.message.trim());
         } else if (e.diagnosticEvent?.severity === "warning") {
-            facts.warnings.push(e.diagnosticEvent.message.trim());
+            const message = e.diagnosticEvent.message.trim();
+            facts.warnings.push(message);
+            const urn = e.diagnosticEvent.urn;
+            if (urn) {
+                facts.resourceWarnings = facts.resourceWarnings ?? {};
+                facts.resourceWarnings[urn] = [...(facts.resourceWarnings[urn] ?? []), message];
+            }
         } else if (e.summaryEvent !== undefined) {
             const summary = e.summaryEvent as { result?: string };
             facts.result = summary.result === "failed" ? "failed" : "succeeded";

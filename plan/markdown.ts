@@ -6,7 +6,13 @@ import { PlanValue, PreviewFacts } from "./events";
 import { ABSENT_TEXT, cell, code, plural, table, valueText } from "./format";
 import { AttestationsView, renderAttestations } from "./attestations-plan";
 import { renderGate } from "./gate-section";
+import { OBJECT_CHANGES_HEADING } from "../components/release-object-changes";
 import { HELM_RELEASE, HelmReleasePlan, PlanSummary } from "./summary";
+
+function isShownObjectChanges(warning: string, shown: Set<string>): boolean {
+    const lines = warning.split("\n").filter((l) => l.startsWith("- "));
+    return warning.startsWith(OBJECT_CHANGES_HEADING) && lines.every((l) => shown.has(l.slice(2)));
+}
 
 export interface RenderOptions {
     /** Rows of each release's values diff. */
@@ -114,6 +120,15 @@ function release(r: HelmReleasePlan, o: RenderOptions, cuts: string[]): string {
         out.push(
             `**Drift** (changed outside the program): ${cell(r.drift, o.maxMessageChars)}. ` +
                 "`pulumi up` upgrades the release back to what the program declares.",
+            "",
+        );
+    }
+    if (r.objectChanges.length > 0) {
+        out.push(
+            "**Objects this upgrade deletes or renames** (the live release against the chart as rendered; Helm " +
+                "deletes each old one as it creates the new):",
+            "",
+            ...r.objectChanges.map((c) => `- ${cell(c, o.maxMessageChars)}`),
             "",
         );
     }
@@ -269,12 +284,15 @@ export function renderPlan(
     if (facts.errors.length > 0) {
         parts.push(errors(facts, o));
     }
-    if (facts.warnings.length > 0) {
+    // The object changes shown in their release's section are not repeated here.
+    const shown = new Set(s.releases.flatMap((r) => r.objectChanges));
+    const warnings = facts.warnings.filter((w) => !isShownObjectChanges(w, shown));
+    if (warnings.length > 0) {
         parts.push(
             [
-                `<details><summary>${plural(facts.warnings.length, "engine warning")}</summary>`,
+                `<details><summary>${plural(warnings.length, "engine warning")}</summary>`,
                 "",
-                ...facts.warnings.map((w) => `- ${cell(w, o.maxMessageChars)}`),
+                ...warnings.map((w) => `- ${cell(w, o.maxMessageChars)}`),
                 "",
                 "</details>",
             ].join("\n"),

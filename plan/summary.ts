@@ -1,5 +1,6 @@
 // What a reviewer asks of a preview, derived from its facts: which version, what changes, which Helm values,
 // which side effects happen and which do not, and whether the engine would stop.
+import { OBJECT_CHANGES_HEADING } from "../components/release-object-changes";
 import { Action, PlanValue, PreviewFacts, ResourceStep } from "./events";
 import { operation } from "./operation";
 import { diffValues, ValueChange } from "./values-diff";
@@ -16,6 +17,19 @@ export interface HelmReleasePlan {
     otherInputs: ValueChange[];
     /** What changed behind the program's back (values.releaseDrift, components/release-drift.ts), if anything. */
     drift?: string;
+    /**
+     * What the upgrade deletes or renames in the cluster (components/release-object-changes.ts: the warning on the
+     * release), one line each ("Service a → b (a likely rename: …; outage risk)"); [] when nothing.
+     */
+    objectChanges: string[];
+}
+
+/** The lines of ChartRelease's object-changes warning on this release, if the preview carried one. */
+export function objectChanges(facts: PreviewFacts, step: ResourceStep): string[] {
+    return (facts.resourceWarnings?.[step.urn] ?? [])
+        .filter((m) => m.startsWith(OBJECT_CHANGES_HEADING))
+        .flatMap((m) => m.split("\n").filter((l) => l.startsWith("- ")))
+        .map((l) => l.slice(2));
 }
 
 /** The drift ChartRelease found while the preview ran: a new values.releaseDrift other than "none". */
@@ -67,7 +81,7 @@ function parseJsonConfig(text: string | undefined): Record<string, unknown> {
     }
 }
 
-function helmRelease(step: ResourceStep): HelmReleasePlan {
+function helmRelease(step: ResourceStep, facts: PreviewFacts): HelmReleasePlan {
     const inputs = step.newInputs ?? step.oldInputs ?? {};
     const text = (v: PlanValue | undefined, fallback: string) => (typeof v === "string" ? v : fallback);
     const label = `${text(inputs.namespace, "?")}/${text(inputs.name, step.name)}`;
@@ -84,6 +98,7 @@ function helmRelease(step: ResourceStep): HelmReleasePlan {
             .filter((k) => k !== "values")
             .map((k) => ({ path: k, kind: "changed", from: step.oldInputs?.[k], to: step.newInputs?.[k] })),
         drift: releaseDrift(step),
+        objectChanges: objectChanges(facts, step),
     };
 }
 
@@ -211,7 +226,9 @@ export function summarize(facts: PreviewFacts): PlanSummary {
         chartDigest: { from: before.chartDigest, to: to("chartDigest") },
         steps,
         counts,
-        releases: steps.filter((s) => s.type === HELM_RELEASE && s.action !== "same").map(helmRelease),
+        releases: steps
+            .filter((s) => s.type === HELM_RELEASE && s.action !== "same")
+            .map((st) => helmRelease(st, facts)),
         sideEffects: sideEffects(facts, steps, blocked),
         blocked,
     };

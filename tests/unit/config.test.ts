@@ -258,6 +258,11 @@ describe("stack config", () => {
                 "Pulumi.prod.yaml: mirador-release:cosign.key is not set (production attests the gate's verdict with the release's key; set it with: pulumi config set --path cosign.key ~/.cosign/mirador-rca.key)",
             ],
             [
+                "an acknowledgement of object changes that is not a list of strings",
+                (c) => ({ ...c, objectChanges: { acknowledged: "Service mirador-rca → mirador-rca-api" } }),
+                'Pulumi.prod.yaml: mirador-release:objectChanges.acknowledged must be a list of non-empty strings, found "Service mirador-rca → mirador-rca-api"',
+            ],
+            [
                 "a gate verdict age that is not a whole number of minutes",
                 (c) => ({ ...c, attestations: { gateVerdictMaxAgeMinutes: "1h" } }),
                 'Pulumi.prod.yaml: mirador-release:attestations.gateVerdictMaxAgeMinutes is "1h", expected a whole number from 1 to 10080 (default 60)',
@@ -275,6 +280,21 @@ describe("stack config", () => {
                 problemOf(values, stagingSecrets, "staging"),
                 "Pulumi.staging.yaml: mirador-release:attestations is a setting of production stacks (prod), but this stack's role is canary: it would be ignored (remove it: pulumi config rm attestations)",
             );
+        });
+
+        it("reads the acknowledged object changes as the stop writes them, none by default", () => {
+            assert.deepStrictEqual(
+                asProduction(load(prodConfig(src), prodSecrets, "prod")).objectChanges.acknowledged,
+                [],
+            );
+            const values = {
+                ...prodConfig(src),
+                objectChanges: { acknowledged: ["Service mirador-rca -> mirador-rca-api", "Deployment x deleted"] },
+            };
+            assert.deepStrictEqual(asProduction(load(values, prodSecrets, "prod")).objectChanges.acknowledged, [
+                "Service mirador-rca → mirador-rca-api",
+                "Deployment x deleted",
+            ]);
         });
 
         it("reads the gate verdict's maximum age in minutes, one hour by default", () => {

@@ -156,6 +156,7 @@ function readRelease(r: Reader, ctx: LoadContext, role: Role): HelmReleaseSettin
         cleanupOnFail: r.flag(helm, "helm", "cleanupOnFail", true),
         values: valuesOk ? values : {},
         valuesFiles,
+        encrypted: r.isSecret("helm"),
     };
 }
 

@@ -15,26 +15,14 @@ import { rolloutAnnotation } from "../components/rollout-watch";
 import { judgedDigest } from "../gate/judged";
 import { HelmRecords } from "./helm-revisions";
 import { ChartValuePaths } from "./service-profile";
+import { digestPins, stringLeaves } from "./value-leaves";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Every string leaf of a values tree, at its dotted path (keys with a dot cannot be a value path: left out). */
-export function stringLeaves(values: unknown, at = ""): [string, string][] {
-    if (typeof values === "string") {
-        return at === "" ? [] : [[at, values]];
-    }
-    if (!isObject(values)) {
-        return [];
-    }
-    return Object.entries(values)
-        .filter(([k]) => !k.includes("."))
-        .flatMap(([k, v]) => stringLeaves(v, at === "" ? k : `${at}.${k}`));
-}
-
 /** Whether values pin the digest: a value that is the digest, or `<tag>@<digest>`. */
 export function pinsDigest(values: unknown, digest: string): boolean {
-    return stringLeaves(values).some(([, v]) => v === digest || v.endsWith(`@${digest}`));
+    return digestPins(values, digest).length > 0;
 }
 
 /** A revision's values less what the program adds to every run. Internal. Exported for testing. */
@@ -80,7 +68,7 @@ export function pinPathsOf(
     rest: ChartValuePaths,
 ): ChartValuePaths | string {
     const leaves = stringLeaves(values);
-    const pins = leaves.filter(([, v]) => v === image.digest || v.endsWith(`@${image.digest}`));
+    const pins = digestPins(values, image.digest);
     if (pins.length !== 1) {
         return `its values hold the digest at ${pins.length === 0 ? "no path" : pins.map(([p]) => p).join(", ")}, so the value that pins the image is not known`;
     }

@@ -8,6 +8,11 @@ import * as path from "path";
 import { pinnedValues } from "../../components/pinned-values";
 import { rolloutAnnotation } from "../../components/rollout-watch";
 import { judgedDescription } from "../../gate/judged";
+import { rollbackDescription } from "../../gate/rollback-record";
+import { imagePinProblems } from "../../policy/image-pinned-by-digest";
+import { alreadyPromoted } from "../../policy/judged";
+import { imageValues, pinnedDigest, ResourceValidationArgs } from "../../policy/release";
+import { loadServiceProfile } from "../../config/service-profile";
 import { pinPathsOf, revisionThatRan } from "../../config/helm-recorded-render";
 import { HelmRecords, HelmRevision, parseHelmHistory } from "../../config/helm-revisions";
 import { historyOf, PromotedRelease, withPromotion } from "../../config/production-history";
@@ -358,5 +363,36 @@ describe("Helm's record of a revision", () => {
             { revision: 1, status: "deployed", description: judgedDescription(digest("a")), values: { a: 1 } },
         ]);
         assert.strictEqual(revisionThatRan(records, digest("a")), undefined);
+    });
+});
+
+describe("the policy pack reads a rollback's pin where its recorded paths put it", () => {
+    const profile = loadServiceProfile(path.join(repoRoot, "profiles", "mirador-rca.yaml"));
+    const args = (description: string, image: Record<string, unknown>) =>
+        ({
+            type: "kubernetes:helm.sh/v3:Release",
+            name: "production-release",
+            props: { name: "mirador-rca", namespace: "mirador-prod", description, values: { image } },
+        }) as unknown as ResourceValidationArgs;
+    const rollback = rollbackDescription({ from: "0.4.1", to: "0.4.0", digest: digest("a") });
+    const oldShape = { repository, digest: digest("a") };
+
+    it("takes the one value that pins the recorded digest, when today's profile path pins nothing", () => {
+        const image = imageValues(args(rollback, oldShape), profile);
+        assert.deepStrictEqual(
+            { pinPath: image.pinPath, kind: image.kind, digest: pinnedDigest(image) },
+            { pinPath: "image.digest", kind: "digest", digest: digest("a") },
+        );
+        assert.deepStrictEqual(imagePinProblems(image), []);
+        assert.strictEqual(alreadyPromoted(args(rollback, oldShape), profile), true);
+    });
+
+    it("reads today's path for anything but a rollback, and for a rollback that pins another digest", () => {
+        const promotion = imageValues(args(judgedDescription(digest("a")), oldShape), profile);
+        assert.strictEqual(promotion.pinPath, "image.tag");
+        assert.strictEqual(pinnedDigest(promotion), undefined);
+        const other = imageValues(args(rollback, { repository, digest: digest("b") }), profile);
+        assert.strictEqual(pinnedDigest(other), undefined);
+        assert.strictEqual(alreadyPromoted(args(rollback, { repository, digest: digest("b") }), profile), false);
     });
 });

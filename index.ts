@@ -308,8 +308,14 @@ function promotionGate(
  * and one rollback message.
  */
 async function production(s: ProductionReleaseSettings) {
-    const target = await productionTarget(s);
-    const { deployed, promoted } = target;
+    const target = await productionTarget(s, { projectDir });
+    const { deployed, promoted, render } = target;
+    for (const warning of target.warnings) {
+        void pulumi.log.warn(warning);
+    }
+    if (target.rollback) {
+        void pulumi.log.info(`the rollback to ${deployed.version} renders with ${render.source}`);
+    }
     const provider = kubernetesProvider(s);
     const signature = new SignatureCheck("canary-signature", {
         imageRef: deployed.imageDigestRef,
@@ -342,13 +348,18 @@ async function production(s: ProductionReleaseSettings) {
         "production",
         {
             ...releaseSettings(s),
+            // The value paths and overlay the release is rendered with: a rollback's are the ones it ran with.
+            valuePaths: render.valuePaths,
+            values: render.values,
+            valuesFiles: render.valuesFiles.map(rel),
+            postRenderer: render.postRenderer === undefined ? undefined : rel(render.postRenderer),
             chartArchive: deployed.chartArchive,
             chartDigest: deployed.chartDigest,
             imageRepository: deployed.imageDigestRef.split("@")[0],
             imageTag: `v${deployed.version}`,
             imageDigest: deployed.imageDigest,
             track: "stable",
-            trackLabels: { [s.profile.track.label]: s.profile.track.stable },
+            trackLabels: render.trackLabels,
             rendered: renderedSettings(s, deployed.chartArchive),
             // A delete or rename of what serves production's traffic stops here unless acknowledged.
             objectChanges: { stop: true, acknowledged: s.objectChanges.acknowledged },

@@ -69,7 +69,10 @@ export function pinnedValues(args: PinnedValueArgs): Values {
     const image = pinnedImageValue(paths, args.imageTag, args.imageDigest);
     let pinned: Values = setValueAt({}, paths.imageRepository, args.imageRepository);
     pinned = mergeValues(pinned, setValueAt({}, image.path, image.value));
-    pinned = mergeValues(pinned, setValueAt({}, paths.podLabels, args.podLabels));
+    // None: the values pin them already (a rollback rendered from Helm's own record, config/rollback-render.ts).
+    if (Object.keys(args.podLabels).length > 0) {
+        pinned = mergeValues(pinned, setValueAt({}, paths.podLabels, args.podLabels));
+    }
     if (args.replicaCount !== undefined) {
         pinned = mergeValues(pinned, setValueAt({}, paths.replicas, args.replicaCount));
         if (paths.autoscaling !== undefined) {

@@ -2,6 +2,7 @@
 // read back through the engine at the start of every run. A rollback returns to one of them, by its recorded
 // digest and chart, never by a rebuild; nothing outside production's own record can name a rollback target.
 import * as pulumi from "@pulumi/pulumi";
+import { asRenderRecord, RenderRecord } from "./release-render";
 import { engineReadStack, ReadStack } from "./staging-stack";
 import { ConfigError } from "./validate";
 
@@ -14,6 +15,11 @@ export interface PromotedRelease {
     /** Where staging published the chart (oci://host/path/name); a rollback fetches it from there by digest. */
     chartRef: string;
     chartDigest: string;
+    /**
+     * What the release was rendered with: the profile's chart value paths and track label, and the stack's Helm
+     * overlay (config/release-render.ts). Entries recorded before it existed have none (config/rollback-render.ts).
+     */
+    render?: RenderRecord;
 }
 
 /** A rollback as the stack exports it: from the version that ran, to the one that runs, and why no gate ran. */
@@ -21,6 +27,8 @@ export interface RollbackOutput {
     from: string;
     to: string;
     reason: string;
+    /** Where the rollback's render came from: the entry's record, or Helm's record of a revision. */
+    renderedWith?: string;
 }
 
 export interface ProductionHistory {
@@ -52,13 +60,23 @@ function asRelease(value: unknown): PromotedRelease | undefined {
     const ok =
         FIELDS.every((k) => typeof v[k] === "string" && v[k] !== "") &&
         /^sha256:[0-9a-f]{64}$/.test(String(v.imageDigest));
-    return ok ? (Object.fromEntries(FIELDS.map((k) => [k, v[k]])) as unknown as PromotedRelease) : undefined;
+    if (!ok) {
+        return undefined;
+    }
+    const release = Object.fromEntries(FIELDS.map((k) => [k, v[k]])) as unknown as PromotedRelease;
+    const render = asRenderRecord(v.render);
+    return render === undefined ? release : { ...release, render };
 }
 
 function asRollback(value: unknown): RollbackOutput | undefined {
     const v = value as Record<string, unknown> | undefined;
     return typeof v === "object" && v !== null && typeof v.from === "string" && typeof v.to === "string"
-        ? { from: v.from, to: v.to, reason: typeof v.reason === "string" ? v.reason : "" }
+        ? {
+              from: v.from,
+              to: v.to,
+              reason: typeof v.reason === "string" ? v.reason : "",
+              ...(typeof v.renderedWith === "string" ? { renderedWith: v.renderedWith } : {}),
+          }
         : undefined;
 }
 
@@ -80,10 +98,14 @@ export function historyOf(outputs: Record<string, unknown>): ProductionHistory {
 
 const same = (a: PromotedRelease, b: PromotedRelease) => FIELDS.every((k) => a[k] === b[k]);
 
-/** The history after promoting `current`: appended once (a re-run of the same promotion adds nothing). */
+/**
+ * The history after promoting `current`: appended once. A re-run of the same promotion adds nothing; it records
+ * what the release is rendered with now (the run renders it so), over what the entry held.
+ */
 export function withPromotion(releases: PromotedRelease[], current: PromotedRelease): PromotedRelease[] {
     const last = releases[releases.length - 1];
-    const next = last !== undefined && same(last, current) ? releases : [...releases, current];
+    const next =
+        last !== undefined && same(last, current) ? [...releases.slice(0, -1), current] : [...releases, current];
     return next.slice(-HISTORY_LENGTH);
 }
 

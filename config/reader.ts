@@ -57,6 +57,11 @@ export class Reader {
         return v;
     }
 
+    /** Whether a key is stored encrypted (a structured key is, when any of its fields was set with --secret). */
+    isSecret(key: string): boolean {
+        return this.source.isSecret(key);
+    }
+
     /** A structured key (pulumi config set --path key.field value); undefined when unset. */
     object(key: string): Obj {
         let v: unknown;

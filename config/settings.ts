@@ -45,6 +45,11 @@ export interface HelmReleaseSettings {
     valuesFiles: string[];
     /** helm.postRenderer: an executable Helm pipes the rendered manifest through (absolute path); none when unset. */
     postRenderer?: string;
+    /**
+     * Whether the stack stores `helm` encrypted (one of its fields was set with --secret): production's history then
+     * leaves helm.values out of its record (config/release-render.ts). Unset: not encrypted.
+     */
+    encrypted?: boolean;
 }
 
 export interface CanarySettings {

@@ -157,6 +157,7 @@ function readRelease(r: Reader, ctx: LoadContext, role: Role): HelmReleaseSettin
         cleanupOnFail: r.flag(helm, "helm", "cleanupOnFail", true),
         values: valuesOk ? values : {},
         valuesFiles,
+        encrypted: r.isSecret("helm"),
     };
 }
 

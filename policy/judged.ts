@@ -7,20 +7,11 @@ import type { ResourceValidationArgs } from "@pulumi/policy";
 import type { ServiceProfile } from "../config/service-profile";
 import { judgedDigest } from "../gate/judged";
 import { rollbackRecord } from "../gate/rollback-record";
-import { imageValues, pinnedDigest } from "./release";
-
-/** The release's description; undefined when the preview cannot know it (the policy SDK throws on unknowns). */
-function description(args: ResourceValidationArgs): unknown {
-    try {
-        return (args.props as { description?: unknown }).description;
-    } catch {
-        return undefined;
-    }
-}
+import { descriptionOf, imageValues, pinnedDigest } from "./release";
 
 /** Whether the gate already promoted the digest this release runs (now, or before a rollback to it). */
 export function alreadyPromoted(args: ResourceValidationArgs, profile: ServiceProfile): boolean {
     const digest = pinnedDigest(imageValues(args, profile));
-    const recorded = description(args);
+    const recorded = descriptionOf(args);
     return digest !== undefined && (judgedDigest(recorded) === digest || rollbackRecord(recorded)?.digest === digest);
 }

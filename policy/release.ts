@@ -6,7 +6,9 @@ import type { ResourceValidationArgs } from "@pulumi/policy";
 export type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import * as path from "path";
 import { loadServiceProfile, ServiceProfile } from "../config/service-profile";
+import { digestPins } from "../config/value-leaves";
 import { DEFAULT_PROFILE, REPO_ROOT } from "../gate/config";
+import { rollbackRecord } from "../gate/rollback-record";
 import { TARGET_FIELDS } from "./config";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -94,19 +96,43 @@ export function isUnnamedProductionRelease(
     );
 }
 
-/** The image values of a release at the profile's value paths. */
+/** The release's description; undefined when the preview cannot know it (the policy SDK throws on unknowns). */
+export function descriptionOf(args: ResourceValidationArgs): unknown {
+    try {
+        return (args.props as { description?: unknown }).description;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The image values of a release at the profile's value paths. A rollback (its Helm description records one) renders
+ * the release with the value paths it ran with (production's history, config/rollback-render.ts), which may not be
+ * today's profile's: when the profile's pin path pins nothing, its pin is the one value that pins the recorded
+ * digest, wherever it is (the rendered check still demands that every container runs it).
+ */
 export function imageValues(args: ResourceValidationArgs, profile: ServiceProfile): ImageValues {
     const paths = profile.chart.values;
     const values = valuesOf(args);
     const kind = paths.imageDigest !== undefined ? "digest" : "tag";
     const pinPath = (paths.imageDigest ?? paths.imageTag) as string;
-    return {
+    const image: ImageValues = {
         repositoryPath: paths.imageRepository,
         repository: valueAt(values, paths.imageRepository),
         pinPath,
         pin: valueAt(values, pinPath),
         kind,
     };
+    const rollback = rollbackRecord(descriptionOf(args));
+    if (pinnedDigest(image) !== undefined || rollback === undefined) {
+        return image;
+    }
+    const pins = digestPins(values, rollback.digest);
+    if (pins.length !== 1) {
+        return image;
+    }
+    const [[at, pin]] = pins;
+    return { ...image, pinPath: at, pin, kind: pin === rollback.digest ? "digest" : "tag" };
 }
 
 /** The digest a release pins: its digest value, or the `@sha256:…` of its tag; undefined when it pins none. */

@@ -2,9 +2,14 @@
 // then `mirador-release:rollback: 0.4.0` redeploys 0.4.0's digest and chart from production's own history (no
 // rebuild, the signature verified again, no canary gate, the reason in Helm's history), behind the policy pack;
 // the tags stay, one rollback message is posted, a second up changes nothing, and 0.4.2 is promoted as usual.
+// The chart's value shape changes between the two: 0.4.0's chart takes the digest at its own value (image.digest,
+// with a profile that names it), 0.4.1's in the tag (image.tag). The rollback renders 0.4.0 with the value paths and
+// overlay its history entry recorded; an entry without that record (as an older program wrote it) is rendered from
+// Helm's own record of the revision that ran its digest.
 import * as assert from "assert";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
+import { DIGEST_PROFILE, packConfigWithProfile, useDigestValue, writeDigestProfile } from "../support/chart-shape";
 import { changesOf, ReleaseSandbox } from "../support/release-sandbox";
 import { repoRoot } from "../support/tools";
 
@@ -12,6 +17,18 @@ const policyPack = path.join(repoRoot, "policy");
 
 function outputsOf(result: { outputs: Record<string, { value: unknown }> }): Record<string, unknown> {
     return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+}
+
+/** A history entry as the stack exports it, with what it was rendered with. */
+interface Rendered {
+    version: string;
+    imageDigest: string;
+    render: {
+        profile: string;
+        chartValues: Record<string, string | undefined>;
+        track: { label: string; value: string };
+        helm: { postRenderer?: { file: string } };
+    };
 }
 
 interface StateResource {
@@ -36,13 +53,19 @@ describe("rolling production back to the release it ran before", function () {
         ((await stack.exportStack()).deployment as { resources: StateResource[] }).resources;
     const named = (resources: StateResource[], name: string) => resources.find((r) => r.urn.endsWith(`::${name}`));
 
+    let restoreTagShape = () => {};
+    let digestPackConfig = "";
+    /** The digest every running container of production runs, as containerd reports it. */
+    const runningDigests = () => [...new Set(sandbox.runningImageIDs().map((id) => id.slice(id.indexOf("@") + 1)))];
+
     /** Ships `version` to staging, soaks it healthily and promotes it with the policy pack. */
-    const promote = async (version: string) => {
+    const promote = async (version: string, profile = "profiles/mirador-rca.yaml") => {
         if (version !== "0.4.0") {
             sandbox.bumpSource(version);
         }
-        await sandbox.configure(sandbox.staging, { version });
-        await sandbox.configure(sandbox.prod, { version, rollback: "" });
+        withPack.policyPackConfigs = [profile === DIGEST_PROFILE ? digestPackConfig : sandbox.gateConfig];
+        await sandbox.configure(sandbox.staging, { version, profile });
+        await sandbox.configure(sandbox.prod, { version, rollback: "", profile });
         const staging = outputsOf(await sandbox.staging.up({ onOutput: log }));
         const load = await sandbox.load(75, 10);
         assert.ok(load.calls >= 600 && Object.keys(load.errors).length === 0, JSON.stringify(load));
@@ -57,15 +80,26 @@ describe("rolling production back to the release it ran before", function () {
     before(async () => {
         await sandbox.start();
         withPack.policyPackConfigs.push(sandbox.gateConfig);
+        // 0.4.0's chart and profile: the digest at its own value. 0.4.1 puts the tag shape back.
+        restoreTagShape = useDigestValue(sandbox.infra.MIRADOR_SOURCE_DIR);
+        sandbox.commitSource("mirador-rca: the chart takes the digest at image.digest");
+        const profile = writeDigestProfile(sandbox.projectDir);
+        digestPackConfig = packConfigWithProfile(sandbox.gateConfig, profile);
     });
     after(async () => {
         await sandbox.stop();
     });
 
-    it("1. promotes 0.4.0, then 0.4.1: production's history lists both", async () => {
-        await promote("0.4.0");
+    it("1. promotes 0.4.0 (digest value), then 0.4.1 (digest in the tag): the history lists both, as rendered", async () => {
+        await promote("0.4.0", DIGEST_PROFILE);
+        assert.deepStrictEqual(
+            (sandbox.helmValues().image as Record<string, unknown>).digest,
+            promoted["0.4.0"].imageDigest,
+        );
+        restoreTagShape();
         const prod = await promote("0.4.1");
-        const releases = prod.releases as { version: string; imageDigest: string }[];
+        assert.strictEqual((sandbox.helmValues().image as Record<string, unknown>).digest, undefined);
+        const releases = prod.releases as Rendered[];
         assert.deepStrictEqual(
             releases.map((r) => [r.version, r.imageDigest]),
             [
@@ -73,6 +107,14 @@ describe("rolling production back to the release it ran before", function () {
                 ["0.4.1", promoted["0.4.1"].imageDigest],
             ],
         );
+        // Each entry records the value paths and overlay it was rendered with.
+        assert.strictEqual(releases[0].render.profile, DIGEST_PROFILE);
+        assert.strictEqual(releases[0].render.chartValues.imageDigest, "image.digest");
+        assert.strictEqual(releases[0].render.chartValues.imageTag, undefined);
+        assert.strictEqual(releases[1].render.chartValues.imageTag, "image.tag");
+        assert.deepStrictEqual(releases[1].render.track, { label: "track", value: "stable" });
+        assert.strictEqual(releases[1].render.helm.postRenderer?.file, "scripts/local-node-postrender");
+        assert.deepStrictEqual(runningDigests(), [promoted["0.4.1"].imageDigest]);
         assert.strictEqual(helmHistory().length, 2);
         assert.strictEqual(sandbox.slackMessages().length, 2);
     });
@@ -98,9 +140,18 @@ describe("rolling production back to the release it ran before", function () {
         assert.strictEqual(out.signatureVerified, true);
         assert.deepStrictEqual(
             { ...(out.rollback as Record<string, unknown>), reason: undefined },
-            { from: "0.4.1", to: "0.4.0", reason: undefined },
+            {
+                from: "0.4.1",
+                to: "0.4.0",
+                reason: undefined,
+                renderedWith: `the history record of 0.4.0 (profile ${DIGEST_PROFILE})`,
+            },
         );
         assert.strictEqual(prodImage(), target.imageDigestRef);
+        // Rendered as 0.4.0 ran: the digest at its own value, which 0.4.0's chart reads; containerd runs it.
+        const image = sandbox.helmValues().image as Record<string, unknown>;
+        assert.deepStrictEqual([image.digest, image.tag], [target.imageDigest, undefined]);
+        assert.deepStrictEqual(runningDigests(), [target.imageDigest]);
         assert.strictEqual(routing()["rca.stable.image"], target.imageDigestRef);
         assert.strictEqual(routing()["rca.stable.version"], "0.4.0");
         assert.strictEqual(routing()["rca.stable.weight"], "100");
@@ -153,5 +204,38 @@ describe("rolling production back to the release it ran before", function () {
         const messages = sandbox.slackMessages();
         assert.strictEqual(messages.length, 4);
         assert.match(messages[3].text, /v0\.4\.2/);
+    });
+
+    it("6. an entry without a render record (an older program's) rolls back as Helm recorded the revision that ran it", async () => {
+        // The history as an older program exported it: 0.4.0's entry without its render record.
+        const exported = await sandbox.prod.exportStack();
+        const resources = (exported.deployment as { resources: StateResource[] }).resources;
+        const stack = resources.find((r) => r.urn.endsWith("::mirador-release-local-prod"))!;
+        const releases = stack.outputs!.releases as Record<string, unknown>[];
+        assert.strictEqual(releases[0].version, "0.4.0");
+        delete releases[0].render;
+        await sandbox.prod.importStack(exported);
+
+        await sandbox.configure(sandbox.prod, { rollback: "0.4.0" });
+        const out = outputsOf(await sandbox.prod.up({ onOutput: log, ...withPack }));
+        const target = promoted["0.4.0"];
+        assert.strictEqual(out.imageDigest, target.imageDigest);
+        assert.strictEqual(
+            (out.rollback as Record<string, unknown>).renderedWith,
+            "Helm's record of revision 1 of mirador-prod/mirador-rca",
+        );
+        // Helm's values of 0.4.0's promotion, with the digest again at the value 0.4.0's chart reads.
+        const image = sandbox.helmValues().image as Record<string, unknown>;
+        assert.deepStrictEqual([image.digest, image.tag], [target.imageDigest, undefined]);
+        assert.deepStrictEqual(runningDigests(), [target.imageDigest]);
+        assert.strictEqual(prodImage(), target.imageDigestRef);
+        assert.strictEqual(helmHistory().length, 5);
+    });
+
+    it("7. a second up of that rollback changes nothing", async () => {
+        const again = await sandbox.prod.up({ onOutput: log, ...withPack });
+        assert.deepStrictEqual(changesOf(again), {});
+        assert.strictEqual(helmHistory().length, 5);
+        assert.deepStrictEqual(runningDigests(), [promoted["0.4.0"].imageDigest]);
     });
 });

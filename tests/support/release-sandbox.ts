@@ -205,17 +205,20 @@ export class ReleaseSandbox {
                     `## [Unreleased]\n\n## [v${version}] - 2026-11-23\n### Fixed\n- Faster correlation paging.\n`,
                 ),
         );
-        const git = (...args: string[]) =>
-            execFileSync("git", ["-C", dir, ...args], {
-                env: {
-                    ...process.env,
-                    GIT_AUTHOR_NAME: "dev",
-                    GIT_AUTHOR_EMAIL: "dev@localhost",
-                    GIT_COMMITTER_NAME: "dev",
-                    GIT_COMMITTER_EMAIL: "dev@localhost",
-                },
-            });
-        git("commit", "-q", "-am", `mirador-rca v${version}`);
+        this.commitSource(`mirador-rca v${version}`);
+    }
+
+    /** Commits every change of the service's checkout's tracked files. */
+    commitSource(message: string): void {
+        execFileSync("git", ["-C", this.infra.MIRADOR_SOURCE_DIR, "commit", "-q", "-am", message], {
+            env: {
+                ...process.env,
+                GIT_AUTHOR_NAME: "dev",
+                GIT_AUTHOR_EMAIL: "dev@localhost",
+                GIT_COMMITTER_NAME: "dev",
+                GIT_COMMITTER_EMAIL: "dev@localhost",
+            },
+        });
     }
 
     /** Files of the local state backend that hold `text` (secrets must be in none). */
@@ -304,6 +307,38 @@ export class ReleaseSandbox {
             spec: { template: { spec: { containers: { image: string }[] } } };
         };
         return digestRefOf(deployment.spec.template.spec.containers[0].image);
+    }
+
+    /** The image IDs containerd runs for a release's running pods (repo@sha256:…), one per container. */
+    runningImageIDs(release = "mirador-rca", namespace = "mirador-prod"): string[] {
+        const pods = JSON.parse(
+            this.tool("kubectl", [
+                "get",
+                "pods",
+                "-n",
+                namespace,
+                "-l",
+                `app.kubernetes.io/instance=${release}`,
+                "-o",
+                "json",
+            ]),
+        ) as {
+            items: {
+                metadata: { deletionTimestamp?: string };
+                status: { phase: string; containerStatuses?: { imageID: string }[] };
+            }[];
+        };
+        return pods.items
+            .filter((p) => p.status.phase === "Running" && !p.metadata.deletionTimestamp)
+            .flatMap((p) => (p.status.containerStatuses ?? []).map((c) => c.imageID));
+    }
+
+    /** The values of the production release's latest revision, as Helm recorded them. */
+    helmValues(release = "mirador-rca", namespace = "mirador-prod"): Record<string, unknown> {
+        return JSON.parse(this.tool("helm", ["get", "values", release, "-n", namespace, "-o", "json"])) as Record<
+            string,
+            unknown
+        >;
     }
 
     /** The data of mirador-core's routing ConfigMap in a namespace. */

@@ -10,7 +10,7 @@ import { Secret } from "./release-sandbox";
 import { repoRoot } from "./tools";
 
 /** The last main before issue 17's work (2026-11-29). */
-export const PREVIOUS_MAIN = "fb33fe9";
+export const PREVIOUS_MAIN = "fb33fe9fb923a43a3593f9449b61ed063bd5977c";
 
 /** The profile that describes the previous main's contract with its example (the old stacks are upgraded to it). */
 export const PREVIOUS_PROFILE = path.join(repoRoot, "tests", "fixtures", "profiles", "previous-main.yaml");
@@ -39,8 +39,8 @@ export function requirePreviousMain(): void {
     } catch {
         throw new Error(
             `commit ${PREVIOUS_MAIN} (the previous main, whose stacks this test upgrades) is not in the clone at ` +
-                `${repoRoot}: a shallow clone lacks it. Run \`git fetch --unshallow\` (or \`git fetch origin ` +
-                `${PREVIOUS_MAIN}\`) and run the test again.`,
+                `${repoRoot}: a shallow clone lacks it. Run \`git fetch --unshallow\` (a CI checkout: clone with ` +
+                "full history, e.g. fetch-depth: 0) and run the test again.",
         );
     }
 }

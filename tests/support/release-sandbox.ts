@@ -110,6 +110,14 @@ export class ReleaseSandbox {
 
     /** Starts the infrastructure, copies the project and creates both stacks with their config. */
     async start(): Promise<void> {
+        await this.startInfra();
+        await this.openStacks();
+        await this.configure(this.staging, this.stagingConfig("0.4.0"));
+        await this.configure(this.prod, this.prodConfig("0.4.0"));
+    }
+
+    /** Starts the infrastructure only: `openStacks` then brings a program (tests/e2e/previous-main.test.ts). */
+    async startInfra(): Promise<void> {
         requireTool("pulumi");
         this.ports = {
             registry: await freePort(),
@@ -124,7 +132,14 @@ export class ReleaseSandbox {
         await this.infraCommand(["up"]);
         this.infra = parseEnvFile(fs.readFileSync(path.join(this.runDir, "infra.env"), "utf8"));
         this.gateConfig = this.policyConfig();
-        this.copyProject();
+    }
+
+    /**
+     * Copies a program into the project folder, this repository's unless `programRoot` names another tree of the
+     * same layout, and opens both stacks (created without config the first time).
+     */
+    async openStacks(programRoot = repoRoot): Promise<void> {
+        this.copyProject(programRoot);
         const pulumiCommand = await PulumiCommand.get({ root: toolCache });
         const envVars = { ...this.infra, PULUMI_CONFIG_PASSPHRASE: this.passphrase, PATH: toolPath() };
         const workspace = { workDir: this.projectDir, pulumiCommand, envVars, secretsProvider: "passphrase" };
@@ -136,8 +151,6 @@ export class ReleaseSandbox {
             { stackName: "local-prod", workDir: this.projectDir },
             workspace,
         );
-        await this.configure(this.staging, this.stagingConfig("0.4.0"));
-        await this.configure(this.prod, this.prodConfig("0.4.0"));
     }
 
     /**
@@ -544,13 +557,28 @@ export class ReleaseSandbox {
         };
     }
 
-    private copyProject(): void {
+    /**
+     * The program's files in the project folder: another program's are removed first (its stack files stay), so that
+     * the project holds exactly one program's files.
+     */
+    private copyProject(programRoot: string): void {
         fs.mkdirSync(this.projectDir, { recursive: true });
-        for (const f of PROJECT_FILES) {
-            fs.mkdirSync(path.dirname(path.join(this.projectDir, f)), { recursive: true });
-            fs.cpSync(path.join(repoRoot, f), path.join(this.projectDir, f), { recursive: true });
+        for (const entry of fs.readdirSync(this.projectDir, { withFileTypes: true })) {
+            const file = path.join(this.projectDir, entry.name);
+            if (entry.isSymbolicLink()) {
+                fs.unlinkSync(file); // node_modules: the link, never what it points at
+            } else if (!/^Pulumi\..+\.yaml$/.test(entry.name)) {
+                fs.rmSync(file, { recursive: true, force: true });
+            }
         }
-        if (this.service !== undefined) {
+        for (const f of PROJECT_FILES) {
+            if (programRoot !== repoRoot && !fs.existsSync(path.join(programRoot, f))) {
+                continue; // a file of this program that an older one did not have
+            }
+            fs.mkdirSync(path.dirname(path.join(this.projectDir, f)), { recursive: true });
+            fs.cpSync(path.join(programRoot, f), path.join(this.projectDir, f), { recursive: true });
+        }
+        if (this.service !== undefined && fs.existsSync(path.join(this.projectDir, "profiles"))) {
             fs.copyFileSync(
                 this.service.profile,
                 path.join(this.projectDir, "profiles", path.basename(this.service.profile)),

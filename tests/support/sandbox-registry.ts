@@ -90,13 +90,16 @@ export function recordSandbox(
     return { file, forget: () => registry.unregister(file) };
 }
 
-/** A process directly started (not through a script with PID files), as the registry records it. */
-export function directProcess(pid: number | undefined, name: string): { pid: number; startTime: string; name: string } {
+/**
+ * Records a process started directly (not through a script with PID files), to be stopped by its PID; none when it
+ * already exited (its start fails on its own).
+ */
+export function recordProcess(name: string, label: string, pid: number | undefined): SandboxRecord | undefined {
     const startTime = pid === undefined ? undefined : registry.startTime(pid);
     if (pid === undefined || startTime === undefined) {
-        throw new Error(`${name} did not start (no process ${String(pid)})`);
+        return undefined;
     }
-    return { pid, startTime, name };
+    return recordSandbox(name, label, { processes: [{ pid, startTime, name }] });
 }
 
 function log(message: string): void {

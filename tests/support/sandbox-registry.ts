@@ -106,16 +106,24 @@ function log(message: string): void {
     process.stderr.write(`[interrupt-cleanup pid ${process.pid}] ${message}\n`);
 }
 
-/** Every process's parent, from /proc. */
-function parents(): Map<number, number> {
-    const out = new Map<number, number>();
+interface ProcInfo {
+    ppid: number;
+    /** A session leader: a daemon that infra_start or start_component started with setsid (in a PID file). */
+    daemon: boolean;
+}
+
+/** Every process's parent and whether it leads its own session, from /proc. */
+function processTable(): Map<number, ProcInfo> {
+    const out = new Map<number, ProcInfo>();
     for (const name of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(name)) {
             continue;
         }
         try {
             const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
-            out.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+            // After the command name: state, ppid, process group, session.
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            out.set(Number(name), { ppid: Number(fields[1]), daemon: Number(fields[3]) === Number(name) });
         } catch {
             // ended while we looked
         }
@@ -123,13 +131,18 @@ function parents(): Map<number, number> {
     return out;
 }
 
-function descendants(root: number, parentOf: Map<number, number>): number[] {
+/**
+ * The commands in flight below a child of ours (a script half way through `up`, its curl and sleep, a pulumi engine),
+ * without the daemons that script already started in their own session: those are in PID files, and the sandbox's
+ * `down` stops them in order (a SIGTERM to each at once, then SIGKILL, would leave mounts and containers behind).
+ */
+function inFlightBelow(root: number, table: Map<number, ProcInfo>): number[] {
     const found: number[] = [];
     const queue = [root];
     while (queue.length > 0 && found.length < 10_000) {
         const pid = queue.shift()!;
-        for (const [child, parent] of parentOf) {
-            if (parent === pid) {
+        for (const [child, info] of table) {
+            if (info.ppid === pid && !info.daemon) {
                 found.push(child);
                 queue.push(child);
             }
@@ -211,12 +224,12 @@ function onSignal(sig: keyof typeof SIGNAL_NUMBERS): void {
     }
     interrupted = sig;
     try {
-        const parentOf = parents();
-        const children = [...parentOf].filter(([, parent]) => parent === process.pid).map(([pid]) => pid);
+        const table = processTable();
+        const children = [...table].filter(([, info]) => info.ppid === process.pid).map(([pid]) => pid);
         const workers = children.filter(isMochaWorker);
         // Commands in flight (an `up` half way, a pulumi engine): they would go on starting what we stop.
         const inFlight = snapshot(
-            children.filter((pid) => !workers.includes(pid)).flatMap((pid) => [pid, ...descendants(pid, parentOf)]),
+            children.filter((pid) => !workers.includes(pid)).flatMap((pid) => [pid, ...inFlightBelow(pid, table)]),
         );
         const mine = registry.entries().filter((e) => e.entry.owner.pid === me.pid).length;
         log(

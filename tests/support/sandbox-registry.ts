@@ -8,6 +8,7 @@
 //     ... start it; later, once its own stop succeeded:
 //     record.forget();
 import * as fs from "fs";
+import * as path from "path";
 import { toolPath } from "./tools";
 
 interface Owner {
@@ -54,6 +55,8 @@ const WORKER_WAIT_MS = 240_000;
 /** How long the commands in flight (an `up` that was starting a sandbox) get to end after SIGTERM, before SIGKILL. */
 const CHILD_WAIT_MS = 5_000;
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+/** The script mocha's workerpool forks for each parallel worker. */
+const workerScript = path.join("mocha", "lib", "nodejs", "worker.js");
 
 export interface SandboxRecord {
     /** The registry entry's file. */
@@ -151,13 +154,19 @@ function inFlightBelow(root: number, table: Map<number, ProcInfo>): number[] {
     return found;
 }
 
-/** Whether a child of ours is one of mocha's parallel workers (they stop their own sandboxes). */
+/**
+ * Whether a child of ours is one of mocha's parallel workers (they stop their own sandboxes): only mocha's main process
+ * has them, and a worker runs mocha's worker script (its own children inherit MOCHA_WORKER_ID, not the script).
+ */
 function isMochaWorker(pid: number): boolean {
+    if (amWorker()) {
+        return false;
+    }
     try {
         return fs
-            .readFileSync(`/proc/${pid}/environ`, "utf8")
+            .readFileSync(`/proc/${pid}/cmdline`, "utf8")
             .split("\0")
-            .some((v) => v.startsWith("MOCHA_WORKER_ID="));
+            .some((a) => a.endsWith(workerScript));
     } catch {
         return false;
     }

@@ -106,10 +106,19 @@ class InterruptedRun {
 
     /** Waits (at most ms) for the fixture's mocha to exit. */
     async exited(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-        const late = sleep(ms).then(() => undefined);
-        const result = await Promise.race([this.exit, late]);
-        assert.ok(result !== undefined, `the interrupted mocha did not exit within ${ms / 1000} s:\n${this.output}`);
-        return result;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+        try {
+            const result = await Promise.race([this.exit, late]);
+            assert.ok(
+                result !== undefined,
+                `the interrupted mocha did not exit within ${ms / 1000} s:\n${this.output}`,
+            );
+            return result;
+        } finally {
+            // A pending timer would keep this mocha alive after its tests.
+            clearTimeout(timer);
+        }
     }
 
     running(): Proc[] {

@@ -12,6 +12,7 @@ import * as path from "path";
 import { ChildProcess, spawn } from "child_process";
 import { LocalCluster, processStartTime, run } from "../support/cluster";
 import { freePort } from "../support/ports";
+import { recordSandbox, SandboxRecord, stopEnv } from "../support/sandbox-registry";
 import { repoRoot, toolCache } from "../support/tools";
 
 /** The Prometheus that scripts/bootstrap-tools builds from tools/go/prometheus (not Debian's, on PATH). */
@@ -168,6 +169,7 @@ describe("local Prometheus discovers the release's pods (Kubernetes discovery on
     let url: string;
     let pod: Pod;
     let prometheusPid: { pid: number; startTime?: string } | undefined;
+    let prometheusRecord: SandboxRecord | undefined;
 
     /** scripts/local-infra with the cluster's run folder, so its `cluster` component is the test's cluster. */
     let infraEnv: NodeJS.ProcessEnv;
@@ -214,6 +216,13 @@ describe("local Prometheus discovers the release's pods (Kubernetes discovery on
         assert.equal(pods.items.length, 1);
         pod = pods.items[0];
 
+        // Its own entry: the cluster's (scripts/local-cluster down) does not stop local-infra's prometheus.
+        prometheusRecord = recordSandbox("local infra (prometheus)", cluster.runDir, {
+            stop: {
+                argv: [path.join(repoRoot, "scripts", "local-infra"), "down", "prometheus"],
+                env: stopEnv(cluster.runDir),
+            },
+        });
         const up = await localInfra("up");
         assert.equal(up.code, 0, `scripts/local-infra up prometheus failed:\n${up.stderr}`);
         url = `http://127.0.0.1:${prometheusPort}`;
@@ -226,6 +235,7 @@ describe("local Prometheus discovers the release's pods (Kubernetes discovery on
             if (cluster && fs.existsSync(path.join(cluster.runDir, "prometheus"))) {
                 const down = await localInfra("down");
                 assert.equal(down.code, 0, down.stderr);
+                prometheusRecord?.forget();
                 if (prometheusPid?.startTime !== undefined) {
                     assert.ok(await gone(prometheusPid.pid, prometheusPid.startTime, 10), "prometheus still runs");
                 }

@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
+import { recordSandbox, SandboxRecord, stopEnv } from "./sandbox-registry";
 import { repoRoot, requireTool, toolBin, toolCache, toolPath } from "./tools";
 
 /** The binaries that scripts/bootstrap-tools builds from tools/go/cluster. */
@@ -140,6 +141,8 @@ export class LocalCluster {
     /** The processes `up` started, as recorded when it finished (empty before). */
     processes: ClusterProcess[] = [];
     private readonly ownsRunDir: boolean;
+    /** This cluster's entry in the registry of what the tests started (stopped on SIGINT/SIGTERM, or reaped). */
+    private record?: SandboxRecord;
 
     /**
      * `registries`: loopback host:port registries the node's containerd pulls from over plain HTTP
@@ -182,6 +185,13 @@ export class LocalCluster {
     /** Starts the cluster and waits for its node to be Ready; fails (after stopping what started) with the script's output. */
     async start(): Promise<void> {
         requireClusterBinaries();
+        this.record ??= recordSandbox("local cluster", this.runDir, {
+            stop: {
+                argv: ["bash", path.join(repoRoot, "scripts", "local-cluster"), "down"],
+                env: stopEnv(this.runDir, { MIRADOR_CLUSTER_NO_BUILD: "1" }),
+            },
+            removeDir: this.ownsRunDir ? this.runDir : undefined,
+        });
         const result = await this.script("up");
         if (result.code !== 0) {
             throw new Error(`scripts/local-cluster up failed (exit ${result.code}):\n${result.stderr}`);
@@ -269,6 +279,8 @@ export class LocalCluster {
         if (mounts.length > 0) {
             throw new Error(`still mounted after down: ${mounts.join(", ")}`);
         }
+        this.record?.forget();
+        this.record = undefined;
         if (this.ownsRunDir) {
             fs.rmSync(this.runDir, { recursive: true, force: true });
         }

@@ -9,11 +9,12 @@ import * as os from "os";
 import * as path from "path";
 import { execFile } from "child_process";
 import { promisify } from "util";
+import { recordSandbox, stopEnv } from "./sandbox-registry";
 import { repoRoot, requireTool, toolPath } from "./tools";
 
 const execFileAsync = promisify(execFile);
 
-export type InfraComponent = "docker" | "registry";
+export type InfraComponent = "docker" | "registry" | "webhook";
 
 export interface LocalInfra {
     /** The run directory (MIRADOR_RUN) of this instance; removed by stop(). */
@@ -26,7 +27,10 @@ export interface LocalInfra {
     readonly env: NodeJS.ProcessEnv;
     /** Runs the docker client against the private engine and returns its stdout. */
     docker(args: string[], opts?: { cwd?: string; timeoutMs?: number }): Promise<string>;
-    /** Stops every component started here (scripts/local-infra down) and removes the run directory. */
+    /**
+     * Stops every component started here (scripts/local-infra down) and removes the run directory; when `down` fails,
+     * the run directory stays (with its PID files) for the interrupt cleanup and the reaper of the next `npm test`.
+     */
     stop(): Promise<void>;
 }
 
@@ -70,17 +74,19 @@ export async function startLocalInfra(components: InfraComponent[] = ["docker", 
     // Short on purpose: dockerd's exec root holds unix sockets, whose paths must stay under 108 bytes.
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "mirador-infra-"));
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: toolPath(), MIRADOR_RUN: runDir };
+    const record = recordSandbox(`local infra (${components.join(", ")})`, runDir, {
+        stop: { argv: [localInfra, "down", ...components], env: stopEnv(runDir) },
+        removeDir: runDir,
+    });
     let stopped = false;
     const stop = async (): Promise<void> => {
         if (stopped) {
             return;
         }
         stopped = true;
-        try {
-            await runInfra("down", components, env);
-        } finally {
-            fs.rmSync(runDir, { recursive: true, force: true });
-        }
+        await runInfra("down", components, env);
+        record.forget();
+        fs.rmSync(runDir, { recursive: true, force: true });
     };
     try {
         await runInfra("up", components, env);

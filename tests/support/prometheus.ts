@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { freePort } from "./ports";
+import { recordProcess } from "./sandbox-registry";
 import { requireTool, runTool } from "./tools";
 
 export interface RunningPrometheus {
@@ -69,9 +70,15 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     );
     fs.closeSync(log);
     const url = `http://127.0.0.1:${port}`;
-    const running: RunningPrometheus = { url, pid: child.pid ?? -1, stop: () => stopChild(child) };
+    const record = recordProcess("prometheus", opts.workDir, child.pid);
+    const stop = async (): Promise<void> => {
+        await stopChild(child);
+        record?.forget();
+    };
+    const running: RunningPrometheus = { url, pid: child.pid ?? -1, stop };
     for (let attempt = 0; attempt < 120; attempt++) {
         if (exited(child)) {
+            record?.forget();
             throw new Error(`prometheus exited at start (code ${String(child.exitCode)}):\n${logTail(logFile)}`);
         }
         try {

@@ -12,6 +12,7 @@ import { ConfigMap, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/
 import { parseImageRef } from "../../components/rendered-manifest";
 import { parseEnvFile } from "./docker";
 import { freePort } from "./ports";
+import { recordSandbox, SandboxRecord, stopEnv } from "./sandbox-registry";
 import { repoRoot, requireTool, toolCache, toolPath } from "./tools";
 
 const execFileAsync = promisify(execFile);
@@ -100,6 +101,8 @@ export class ReleaseSandbox {
     staging!: Stack;
     prod!: Stack;
     private started = false;
+    /** This sandbox's entry in the registry of what the tests started (stopped on SIGINT/SIGTERM, or reaped). */
+    private record?: SandboxRecord;
 
     constructor(readonly service?: SandboxService) {}
 
@@ -129,6 +132,10 @@ export class ReleaseSandbox {
             prodMetrics: await freePort(),
         };
         this.started = true;
+        this.record = recordSandbox("release sandbox", this.runDir, {
+            stop: { argv: [path.join(repoRoot, "scripts", "local-infra"), "down"], env: stopEnv(this.runDir) },
+            removeDir: this.root,
+        });
         await this.infraCommand(["up"]);
         this.infra = parseEnvFile(fs.readFileSync(path.join(this.runDir, "infra.env"), "utf8"));
         this.gateConfig = this.policyConfig();
@@ -179,6 +186,7 @@ export class ReleaseSandbox {
         if (this.started) {
             this.started = false;
             await this.infraCommand(["down"]);
+            this.record?.forget();
         }
         fs.rmSync(this.root, { recursive: true, force: true });
     }

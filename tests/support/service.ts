@@ -9,6 +9,7 @@ import { ChildProcess, execFile, spawn } from "child_process";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { freePort } from "./ports";
+import { recordProcess } from "./sandbox-registry";
 import { repoRoot, requireTool, toolPath } from "./tools";
 
 const execFileAsync = promisify(execFile);
@@ -104,6 +105,12 @@ async function spawnListening(
 ): Promise<{ child: ChildProcess; pid: number; logs: () => string; stop: () => Promise<void> }> {
     const name = path.basename(binary);
     const child = spawn(binary, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    // Recorded, so that an interrupted run (or, after a SIGKILL, the next one) stops it by PID.
+    const record = recordProcess(name, path.dirname(binary), child.pid);
+    const finish = () => {
+        record?.forget();
+        onStop();
+    };
     let stderr = "";
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
@@ -117,18 +124,18 @@ async function spawnListening(
                 await waitForExit(child, 5_000);
             }
         }
-        onStop();
+        finish();
     };
     const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
     const deadline = Date.now() + 15_000;
     while (!stderr.includes('"msg":"listening"')) {
         const failed = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
         if (failed !== null) {
-            onStop();
+            finish();
             throw new Error(`could not start ${binary}: ${failed.message} (build it with make build mock-core)`);
         }
         if (exited(child)) {
-            onStop();
+            finish();
             throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}`);
         }
         if (Date.now() > deadline) {

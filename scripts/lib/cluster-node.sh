@@ -93,11 +93,9 @@ disabled_plugins = [
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
 EOF
-  # Only the loopback plugin: the runtime reports its network ready, and nothing gets an address. Pods run with
-  # hostNetwork on 127.0.0.1; a pod without it would get a namespace with lo only (and no pod IP).
-  cat >"$NODE_DIR/cni/10-mirador-loopback.conflist" <<'EOF'
-{ "cniVersion": "1.0.0", "name": "mirador-loopback", "plugins": [{ "type": "loopback" }] }
-EOF
+  # The host network: only the loopback plugin (pods run with hostNetwork on 127.0.0.1; a pod without it would get
+  # a namespace with lo only, and no pod IP). The pod network: the bridge plugin in the cluster's namespace.
+  network_write_cni "$NODE_DIR/cni"
   # The local registry serves plain HTTP on loopback. containerd would fall back to HTTP for a loopback host after a
   # failed TLS handshake anyway; saying it here is explicit and spares the handshake.
   for registry in "$@"; do
@@ -241,7 +239,7 @@ node_shim_pids() {
   for f in /proc/[0-9]*/cmdline; do
     pid=${f#/proc/}
     pid=${pid%/cmdline}
-    tr '\0' ' ' <"$f" 2>/dev/null | grep -q "^[^ ]*containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET " &&
+    tr '\0' ' ' 2>/dev/null <"$f" | grep -q "^[^ ]*containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET " &&
       printf '%s\n' "$pid"
   done
   return 0

@@ -146,11 +146,13 @@ export class LocalCluster {
 
     /**
      * `registries`: loopback host:port registries the node's containerd pulls from over plain HTTP
-     * (MIRADOR_CLUSTER_REGISTRY).
+     * (MIRADOR_CLUSTER_REGISTRY). `network`: `host` (pods on the host's loopback) or `pods` (a pod network in a
+     * network namespace of the cluster's own: MIRADOR_CLUSTER_NETWORK).
      */
     constructor(
         runDir?: string,
         readonly registries: string[] = [],
+        readonly network: "host" | "pods" = "host",
     ) {
         this.ownsRunDir = runDir === undefined;
         this.runDir = runDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mirador-cluster-"));
@@ -169,6 +171,7 @@ export class LocalCluster {
             MIRADOR_RUN: this.runDir,
             MIRADOR_CLUSTER_NO_BUILD: "1",
             MIRADOR_CLUSTER_REGISTRY: this.registries.join(" "),
+            MIRADOR_CLUSTER_NETWORK: this.network,
             KUBECONFIG: this.kubeconfig,
             KUBECACHEDIR: local("kube-cache"),
             HELM_CACHE_HOME: local("helm-cache"),
@@ -197,15 +200,21 @@ export class LocalCluster {
             throw new Error(`scripts/local-cluster up failed (exit ${result.code}):\n${result.stderr}`);
         }
         this.processes = this.recordedProcesses();
-        if (this.processes.length !== clusterComponents.length) {
-            throw new Error(`up recorded ${this.processes.length} processes, expected ${clusterComponents.length}`);
+        const missing = clusterComponents.filter((name) => !this.processes.some((p) => p.name === name));
+        if (missing.length > 0) {
+            throw new Error(`up recorded no process for ${missing.join(", ")}`);
         }
     }
 
-    /** The processes recorded in the run folder now (by `up`; `down` removes them). */
+    /**
+     * The processes recorded in the run folder now (by `up`; `down` removes them): the cluster's components, then
+     * with the pod network the crossings that join its namespace to 127.0.0.1 outside (cluster.env's CROSSINGS).
+     */
     recordedProcesses(): ClusterProcess[] {
         const dir = path.join(this.runDir, "cluster", "pids");
-        return clusterComponents.flatMap((name) => {
+        const env = path.join(this.runDir, "cluster", "cluster.env");
+        const crossings = fs.existsSync(env) ? (this.state().CROSSINGS ?? "").replace(/"/g, "").split(" ") : [];
+        return [...clusterComponents, ...crossings.filter(Boolean)].flatMap((name) => {
             const file = path.join(dir, name);
             if (!fs.existsSync(file)) {
                 return [];
@@ -264,6 +273,9 @@ export class LocalCluster {
      * otherwise. Removes the run folder if it was a temporary one of this object. Safe to call twice.
      */
     async stop(): Promise<void> {
+        if (!fs.existsSync(this.runDir)) {
+            return; // stopped (and its temporary run folder removed) before
+        }
         const known = [...this.processes, ...this.recordedProcesses()];
         if (fs.existsSync(path.join(this.runDir, "cluster"))) {
             const result = await this.script("down");

@@ -14,6 +14,7 @@ import { LocalCluster, runOk } from "../support/cluster";
 import { LocalInfra, startLocalInfra } from "../support/docker";
 import { ExampleImages } from "../support/example-image";
 import { freePort } from "../support/ports";
+import { recordProcess, SandboxRecord } from "../support/sandbox-registry";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
 const chart = path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca");
@@ -62,6 +63,7 @@ describe("the traffic split through a real Gateway API data plane (Traefik, GRPC
     let cluster: LocalCluster;
     let netns: string;
     let traefik: ChildProcess | undefined;
+    let traefikRecord: SandboxRecord | undefined;
     let work: string;
     let load: string;
     let gatewayPort: number;
@@ -200,6 +202,8 @@ describe("the traffic split through a real Gateway API data plane (Traefik, GRPC
             ],
             { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, stdio: ["ignore", log, log] },
         );
+        // An interrupted run stops it by PID too (tests/support/sandbox-registry.ts).
+        traefikRecord = recordProcess("traefik", work, traefik.pid);
         const gateway = [
             {
                 apiVersion: "gateway.networking.k8s.io/v1",
@@ -228,6 +232,7 @@ describe("the traffic split through a real Gateway API data plane (Traefik, GRPC
                 traefik.kill("SIGTERM");
                 await new Promise((r) => traefik?.once("exit", r));
             }
+            traefikRecord?.forget();
             await cluster?.stop();
         } finally {
             images?.remove();

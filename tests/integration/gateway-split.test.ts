@@ -13,11 +13,11 @@ import * as path from "path";
 import { LocalCluster, runOk } from "../support/cluster";
 import { LocalInfra, startLocalInfra } from "../support/docker";
 import { ExampleImages } from "../support/example-image";
+import { clusterNetns, insideNetns, installExampleChart, releasePodIPs } from "../support/pod-network";
 import { freePort } from "../support/ports";
 import { recordProcess, SandboxRecord } from "../support/sandbox-registry";
 import { repoRoot, requireTool, toolPath } from "../support/tools";
 
-const chart = path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca");
 const namespace = "mirador-staging";
 const grpcService = "rca.v1.RCAEngine";
 const tracks = { stable: "mirador-rca", canary: "mirador-rca-canary" } as const;
@@ -68,30 +68,13 @@ describe("the traffic split through a real Gateway API data plane (Traefik, GRPC
     let load: string;
     let gatewayPort: number;
 
-    const inside = (args: string[], timeoutMs = 60_000) =>
-        runOk("nsenter", [`--net=/run/netns/${netns}`, ...args], {
-            timeoutMs,
-            env: { ...process.env, PATH: toolPath() },
-        });
+    const inside = (args: string[], timeoutMs = 60_000) => insideNetns(netns, args, timeoutMs);
 
     /** The calls of the gRPC service each track's pod has answered, from its own /metrics (inside the namespace). */
     async function handled(): Promise<Record<Track, number>> {
         const counts = { stable: 0, canary: 0 };
         for (const t of Object.keys(tracks) as Track[]) {
-            const ips = (
-                await cluster.kubectl([
-                    "-n",
-                    namespace,
-                    "get",
-                    "pods",
-                    "-l",
-                    `app.kubernetes.io/instance=${tracks[t]}`,
-                    "-o",
-                    "jsonpath={.items[*].status.podIP}",
-                ])
-            )
-                .trim()
-                .split(" ");
+            const ips = await releasePodIPs(cluster, namespace, tracks[t]);
             for (const ip of ips) {
                 const text = await inside([
                     "curl",
@@ -154,36 +137,16 @@ describe("the traffic split through a real Gateway API data plane (Traefik, GRPC
         const digests = { stable: await images.push("stable"), canary: await images.push("canary") };
         cluster = new LocalCluster(undefined, [infra.registry], "pods");
         await cluster.start();
-        netns = /^network: pods \(namespace (\S+),/m.exec((await cluster.script("status")).stdout)?.[1] ?? "";
-        assert.ok(netns, "status names the cluster's namespace");
+        netns = await clusterNetns(cluster);
         await cluster.kubectl(["apply", "--server-side", "-f", crds]);
         for (const t of Object.keys(tracks) as Track[]) {
-            await cluster.helm(
-                [
-                    "install",
-                    tracks[t],
-                    chart,
-                    "-n",
-                    namespace,
-                    "--create-namespace",
-                    "--set",
-                    `fullnameOverride=${tracks[t]}`,
-                    "--set",
-                    `image.repository=${infra.registry}/mirador-rca`,
-                    "--set",
-                    `image.tag=${t}@${digests[t]}`,
-                    "--set",
-                    "replicaCount=1",
-                    "--set",
-                    "autoscaling.enabled=false",
-                    "--set",
-                    "alerts.enabled=false",
-                    "--wait",
-                    "--timeout",
-                    "180s",
-                ],
-                { timeoutMs: 240_000 },
-            );
+            await installExampleChart(cluster, {
+                name: tracks[t],
+                namespace,
+                repository: `${infra.registry}/mirador-rca`,
+                tag: `${t}@${digests[t]}`,
+                replicas: 1,
+            });
         }
         // Traefik inside the namespace, on 127.0.0.1 there, watching the API server with the admin kubeconfig (the
         // API server's port is the same inside and out).

@@ -6,7 +6,6 @@
 // 127.0.0.1 or inside the namespace, and `down` leaves nothing: no process, no mount, no namespace.
 import * as assert from "assert/strict";
 import * as fs from "fs";
-import * as path from "path";
 import {
     LocalCluster,
     isLoopback,
@@ -18,9 +17,8 @@ import {
 } from "../support/cluster";
 import { LocalInfra, startLocalInfra } from "../support/docker";
 import { ExampleImages } from "../support/example-image";
-import { repoRoot } from "../support/tools";
+import { clusterNetns, insideNetns, installExampleChart, releasePodIPs } from "../support/pod-network";
 
-const chart = path.join(repoRoot, "examples", "mirador-rca", "charts", "mirador-rca");
 const namespace = "mirador-staging";
 const release = "mirador-rca";
 
@@ -58,7 +56,7 @@ describe("local cluster with a pod network in its own namespace (MIRADOR_CLUSTER
     let netns: string;
 
     /** A command inside the cluster's namespace. */
-    const inside = (args: string[]) => runOk("nsenter", [`--net=/run/netns/${netns}`, ...args], { timeoutMs: 30_000 });
+    const inside = (args: string[]) => insideNetns(netns, args);
 
     before(async function () {
         before_ = await rootNetwork();
@@ -67,12 +65,7 @@ describe("local cluster with a pod network in its own namespace (MIRADOR_CLUSTER
         digest = await images.push("a");
         cluster = new LocalCluster(undefined, [infra.registry], "pods");
         await cluster.start();
-        const status = await cluster.script("status");
-        const m = /^network: pods \(namespace (mirador-[0-9a-f]{12}), bridge mbr0 198\.18\.0\.1\/16\)$/m.exec(
-            status.stdout,
-        );
-        assert.ok(m, status.stdout);
-        netns = m[1];
+        netns = await clusterNetns(cluster);
     });
 
     after(async function () {
@@ -94,30 +87,13 @@ describe("local cluster with a pod network in its own namespace (MIRADOR_CLUSTER
     });
 
     it("runs the chart as it is: two pods on the pod network, pulled through the registry's crossing", async function () {
-        await cluster.helm(
-            [
-                "install",
-                release,
-                chart,
-                "-n",
-                namespace,
-                "--create-namespace",
-                "--set",
-                `image.repository=${infra.registry}/mirador-rca`,
-                "--set",
-                `image.tag=a@${digest}`,
-                "--set",
-                "replicaCount=2",
-                "--set",
-                "autoscaling.enabled=false",
-                "--set",
-                "alerts.enabled=false",
-                "--wait",
-                "--timeout",
-                "180s",
-            ],
-            { timeoutMs: 240_000 },
-        );
+        await installExampleChart(cluster, {
+            name: release,
+            namespace,
+            repository: `${infra.registry}/mirador-rca`,
+            tag: `a@${digest}`,
+            replicas: 2,
+        });
         const pods = JSON.parse(
             await cluster.kubectl([
                 "-n",
@@ -140,21 +116,7 @@ describe("local cluster with a pod network in its own namespace (MIRADOR_CLUSTER
     });
 
     it("the chart's Service has real EndpointSlices: both pods' addresses, ready", async function () {
-        const podIPs = (
-            await cluster.kubectl([
-                "-n",
-                namespace,
-                "get",
-                "pods",
-                "-l",
-                `app.kubernetes.io/instance=${release}`,
-                "-o",
-                "jsonpath={.items[*].status.podIP}",
-            ])
-        )
-            .trim()
-            .split(" ")
-            .sort();
+        const podIPs = (await releasePodIPs(cluster, namespace, release)).sort();
         const slices = JSON.parse(
             await cluster.kubectl([
                 "-n",
@@ -181,20 +143,7 @@ describe("local cluster with a pod network in its own namespace (MIRADOR_CLUSTER
     });
 
     it("each pod answers at its own address inside the namespace (metrics port)", async function () {
-        const podIPs = (
-            await cluster.kubectl([
-                "-n",
-                namespace,
-                "get",
-                "pods",
-                "-l",
-                `app.kubernetes.io/instance=${release}`,
-                "-o",
-                "jsonpath={.items[*].status.podIP}",
-            ])
-        )
-            .trim()
-            .split(" ");
+        const podIPs = await releasePodIPs(cluster, namespace, release);
         for (const ip of podIPs) {
             const body = await inside(["curl", "--silent", "--fail", "--max-time", "5", `http://${ip}:2112/metrics`]);
             assert.match(body, /^grpc_server_handled_total\{/m, ip);

@@ -18,19 +18,17 @@ function edit(file: string, from: string | RegExp, to: string): void {
 }
 
 /**
- * Gives the checkout's chart a digest value; returns what puts its files back (the tag shape). Not committed.
+ * Gives a copy of the example chart a digest value (image.digest, rendered as repository@digest; the tag shape when
+ * it is empty). Also the second service's chart (tests/support/second-service.ts).
  */
-export function useDigestValue(checkout: string): () => void {
-    const chart = path.join(checkout, "charts", "mirador-rca");
-    const files = [path.join(chart, "values.yaml"), path.join(chart, "templates", "_helpers.tpl")];
-    const saved = files.map((f) => fs.readFileSync(f, "utf8"));
+export function addDigestValue(chart: string): void {
     edit(
-        files[0],
+        path.join(chart, "values.yaml"),
         /^ {2}tag: ""$/m,
         '  tag: ""\n  # A digest (sha256:<64 hex>): rendered as "repository@digest".\n  digest: ""',
     );
     edit(
-        files[1],
+        path.join(chart, "templates", "_helpers.tpl"),
         '{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}',
         "{{- if .Values.image.digest -}}\n" +
             '{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}\n' +
@@ -38,6 +36,16 @@ export function useDigestValue(checkout: string): () => void {
             '{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}\n' +
             "{{- end -}}",
     );
+}
+
+/**
+ * Gives the checkout's chart a digest value; returns what puts its files back (the tag shape). Not committed.
+ */
+export function useDigestValue(checkout: string): () => void {
+    const chart = path.join(checkout, "charts", "mirador-rca");
+    const files = [path.join(chart, "values.yaml"), path.join(chart, "templates", "_helpers.tpl")];
+    const saved = files.map((f) => fs.readFileSync(f, "utf8"));
+    addDigestValue(chart);
     return () => files.forEach((f, i) => fs.writeFileSync(f, saved[i]));
 }
 

@@ -7,6 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { addDigestValue } from "./chart-shape";
 import { repoRoot, toolPath } from "./tools";
 
 /** The second service's names, as its profile states them. */
@@ -148,22 +149,7 @@ export function generateSecondService(dir: string): { checkout: string; profile:
     const chart = path.join(checkout, LEDGER.chartPath);
     edit(path.join(chart, "Chart.yaml"), (t) => t.replace(/^name: mirador-rca$/m, `name: ${LEDGER.name}`));
     // The chart renders repository@digest from a digest value (the profile's chart.values.imageDigest).
-    edit(path.join(chart, "values.yaml"), (t) =>
-        t.replace(
-            /^  tag: ""$/m,
-            '  tag: ""\n  # A digest (sha256:<64 hex>): the image is rendered as "repository@digest", the tag ignored.\n  digest: ""',
-        ),
-    );
-    edit(path.join(chart, "templates", "_helpers.tpl"), (t) =>
-        t.replace(
-            '{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}',
-            "{{- if .Values.image.digest -}}\n" +
-                '{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}\n' +
-                "{{- else -}}\n" +
-                '{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}\n' +
-                "{{- end -}}",
-        ),
-    );
+    addDigestValue(chart);
     // Its SLOs: other names, other objectives (the metric names were renamed above).
     edit(path.join(checkout, LEDGER.sloSpec), (t) =>
         t

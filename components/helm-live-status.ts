@@ -18,6 +18,26 @@ export function helmTargetArgs(t: HelmTarget): { args: string[]; env: Record<str
     };
 }
 
+/**
+ * Runs helm against the release's cluster (bounded; `-n`, the kube context and the kubeconfig added) and returns its
+ * output; throws with helm's own words (or "helm is not on PATH").
+ */
+export function runHelmAt(t: HelmTarget, args: string[], timeoutMs = 60_000): string {
+    const target = helmTargetArgs(t);
+    try {
+        return execFileSync("helm", [...args, ...target.args], {
+            encoding: "utf8",
+            env: { ...process.env, ...target.env },
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: timeoutMs,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+    } catch (err) {
+        const e = err as { stderr?: string; message: string; code?: string };
+        throw new Error(e.code === "ENOENT" ? "helm is not on PATH" : (e.stderr || e.message).trim());
+    }
+}
+
 /** Helm's status of a release: "deployed", "pending-upgrade", …; "" when it is not installed or Helm cannot say. */
 export interface LiveStatus {
     status: string;

@@ -12,8 +12,7 @@
 //    names pair first. Objects only added are not named: nothing disappears.
 //  - Workload and traffic kinds (Deployment, Service, Ingress, …) are an outage risk; production stops on them unless
 //    objectChanges.acknowledged names them (index.ts).
-import { execFileSync } from "child_process";
-import { HelmTarget, helmTargetArgs } from "./helm-live-status";
+import { HelmTarget, runHelmAt } from "./helm-live-status";
 import { parseManifest, RenderedObject } from "./rendered-manifest";
 
 export interface ObjectId {
@@ -245,23 +244,13 @@ export function unacknowledgedError(label: string, risky: ObjectChange[]): strin
 export type LiveObjects = { objects: RenderedObject[] } | { absent: true } | { error: string };
 
 export function liveReleaseObjects(t: HelmTarget): LiveObjects {
-    const { args, env } = helmTargetArgs(t);
     let out: string;
     try {
-        out = execFileSync("helm", ["get", "manifest", t.release, ...args], {
-            encoding: "utf8",
-            env: { ...process.env, ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-            timeout: 30_000,
-            maxBuffer: 64 * 1024 * 1024,
-        });
+        out = runHelmAt(t, ["get", "manifest", t.release], 30_000);
     } catch (err) {
-        const e = err as { stderr?: string; message: string; code?: string };
-        const said = (e.stderr || e.message).trim();
+        const said = (err as Error).message;
         // A release that does not exist yet has nothing an upgrade could delete.
-        return /release: not found/.test(said)
-            ? { absent: true }
-            : { error: e.code === "ENOENT" ? "helm is not on PATH" : said };
+        return /release: not found/.test(said) ? { absent: true } : { error: said };
     }
     try {
         return { objects: parseManifest(out) };

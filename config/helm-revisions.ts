@@ -1,8 +1,7 @@
 // What Helm itself recorded of the production release's revisions (read-only: `helm history`, `helm get values
 // --revision N`), in the stack's kubeconfig and kube context. A rollback to a history entry that has no render
 // record reads here how the release that ran its digest was rendered (config/helm-recorded-render.ts).
-import { execFileSync } from "child_process";
-import { HelmTarget, helmTargetArgs } from "../components/helm-live-status";
+import { HelmTarget, runHelmAt } from "../components/helm-live-status";
 
 export interface HelmRevision {
     revision: number;
@@ -20,18 +19,10 @@ export interface HelmRecords {
 }
 
 function helm(t: HelmTarget, args: string[]): string {
-    const target = helmTargetArgs(t);
     try {
-        return execFileSync("helm", [...args, ...target.args, "-o", "json"], {
-            encoding: "utf8",
-            env: { ...process.env, ...target.env },
-            stdio: ["ignore", "pipe", "pipe"],
-            timeout: 60_000,
-            maxBuffer: 64 * 1024 * 1024,
-        });
+        return runHelmAt(t, [...args, "-o", "json"]);
     } catch (err) {
-        const e = err as { stderr?: string; message: string };
-        throw new Error(`helm ${args.join(" ")}: ${(e.stderr || e.message).trim().replace(/\s+/g, " ")}`);
+        throw new Error(`helm ${args.join(" ")}: ${(err as Error).message.replace(/\s+/g, " ")}`);
     }
 }
 
